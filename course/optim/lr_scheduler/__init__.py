@@ -1,0 +1,39 @@
+"""Learning-rate schedulers, one job per module, identical to ``torch.optim.lr_scheduler``.
+
+Every scheduler rewrites ``optimizer.param_groups[i]["lr"]`` when you call ``step()``,
+after ``optimizer.step()``, once per epoch (or per batch for CyclicLR and OneCycleLR).
+``simulate`` gives a schedule's lrs without a model; ``plot_schedules`` draws them.
+"""
+from .base import LRScheduler
+from .composite import ChainedScheduler, SequentialLR
+from .constant_linear import ConstantLR, LinearLR
+from .cosine import CosineAnnealingLR, CosineAnnealingWarmRestarts
+from .cyclic import CyclicLR
+from .exponential import ExponentialLR
+from .lambda_lr import LambdaLR, MultiplicativeLR
+from .one_cycle import OneCycleLR
+from .plateau import ReduceLROnPlateau
+from .polynomial import PolynomialLR
+from .simulate import plot_schedules, simulate
+from .step_lr import MultiStepLR, StepLR
+
+__all__ = [
+    "LambdaLR",
+    "MultiplicativeLR",
+    "StepLR",
+    "MultiStepLR",
+    "ConstantLR",
+    "LinearLR",
+    "ExponentialLR",
+    "SequentialLR",
+    "CosineAnnealingLR",
+    "ChainedScheduler",
+    "ReduceLROnPlateau",
+    "CyclicLR",
+    "CosineAnnealingWarmRestarts",
+    "OneCycleLR",
+    "PolynomialLR",
+    "LRScheduler",
+    "simulate",
+    "plot_schedules",
+]
