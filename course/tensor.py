@@ -4,6 +4,13 @@ Each operation computes its result and, right beside it, the local derivative th
 carries the output's gradient ``g`` back to its inputs.  ``Tensor.backward`` walks the
 graph in reverse topological order and adds these contributions up.  The arrays are
 NumPy, CuPy or any array-API arrays: every operation asks its data for its namespace.
+
+>>> import numpy as np
+>>> x = Parameter(np.array([1.0, 2.0, 3.0]))
+>>> loss = (x * x).sum()          # L = sum x_i^2
+>>> loss.backward()
+>>> x.grad                        # dL/dx = 2 x
+array([2., 4., 6.])
 """
 from __future__ import annotations
 
@@ -12,6 +19,7 @@ import math
 import threading
 
 import array_api_compat
+import numpy as np
 
 from . import backend
 
@@ -35,11 +43,20 @@ def _grad_mode(enabled: bool):
 
 
 def no_grad():
-    """Context manager (like ``torch.no_grad``): operations inside record no graph."""
+    """Context manager (like ``torch.no_grad``): operations inside record no graph.
+
+    >>> import numpy as np
+    >>> w = Parameter(np.ones(2))
+    >>> with no_grad():
+    ...     y = w * 2.0
+    >>> y.requires_grad
+    False
+    """
     return _grad_mode(False)
 
 
 def enable_grad():
+    """Context manager that turns graph recording back on inside a ``no_grad`` block."""
     return _grad_mode(True)
 
 
@@ -62,15 +79,33 @@ def _unbroadcast(g, shape):
 
 
 def _normalize_axis(axis, ndim):
+    """``axis`` (None, an int or a tuple) as a tuple of non-negative axes."""
     if axis is None:
         return tuple(range(ndim))
     axes = (axis,) if isinstance(axis, int) else tuple(axis)
     out = []
     for a in axes:
-        if not -ndim <= a < max(ndim, 1):
+        if not -max(ndim, 1) <= a < max(ndim, 1):
             raise ValueError(f"axis {a} is out of range for a tensor with {ndim} dimensions")
-        out.append(a % ndim if ndim else 0)
+        if ndim:  # a 0-d tensor accepts axis 0 or -1, like torch, and has nothing to reduce
+            out.append(a % ndim)
+    if len(set(out)) != len(out):
+        raise ValueError(f"axis {axis} repeats an axis")
     return tuple(out)
+
+
+def _axis_args(axis, keepdims, dim, keepdim):
+    """Accept torch's ``dim``/``keepdim`` spelling beside NumPy's ``axis``/``keepdims``."""
+    if dim is not None:
+        if axis is not None:
+            raise TypeError("give either axis or dim, not both")
+        axis = dim
+    return axis, bool(keepdims or keepdim)
+
+
+def _is_basic_index(index) -> bool:
+    parts = index if isinstance(index, tuple) else (index,)
+    return all(p is None or p is Ellipsis or isinstance(p, (int, slice)) and not isinstance(p, bool) for p in parts)
 
 
 class Tensor:
@@ -79,13 +114,22 @@ class Tensor:
     ``data`` is a NumPy/CuPy/array-API array (Python numbers and lists become arrays of
     the default backend).  After ``loss.backward()``, every tensor that requires grad and
     is a leaf holds ``d loss / d self`` in ``.grad``, an array of its own dtype.
+    Python numbers in expressions never change the dtype: float32 stays float32.
+
+    >>> import numpy as np
+    >>> a = Tensor(np.ones((2, 3), dtype=np.float32), requires_grad=True)
+    >>> b = (a * 0.5 + 1).sum(axis=1)
+    >>> b.shape, b.dtype
+    ((2,), dtype('float32'))
     """
 
-    __array_priority__ = 1000  # make `ndarray + Tensor` call Tensor.__radd__
+    __array_ufunc__ = None  # NumPy defers to us: `ndarray + Tensor` calls Tensor.__radd__
 
     def __init__(self, data, requires_grad: bool = False, _parents=(), _op: str = ""):
         if isinstance(data, Tensor):
             data = data.data
+        elif isinstance(data, np.generic):  # NumPy reductions return scalars: keep arrays
+            data = np.asarray(data)
         elif not _is_array(data):
             data = backend.get().asarray(data)
         self.data = data
@@ -110,7 +154,11 @@ class Tensor:
 
     @property
     def size(self):
+        """Number of elements (NumPy's ``size``; torch calls it ``numel()``)."""
         return math.prod(self.shape)
+
+    def numel(self):
+        return self.size
 
     @property
     def is_leaf(self):
@@ -122,8 +170,11 @@ class Tensor:
         return self.shape[0]
 
     def __repr__(self):
+        text = repr(backend.to_numpy(self.data))
+        if text.startswith("array(") and text.endswith(")"):
+            text = text[len("array("):-1]
         grad = ", requires_grad=True" if self.requires_grad else ""
-        return f"tensor({backend.to_numpy(self.data)!r}{grad})".replace("array(", "").replace(")" + grad + ")", grad + ")")
+        return f"tensor({text}{grad})"
 
     def xp(self):
         return backend.namespace(self.data)
@@ -151,7 +202,7 @@ class Tensor:
         return backend.to_numpy(self.data)
 
     def detach(self) -> "Tensor":
-        """The same data, cut from the graph."""
+        """The same data, cut from the graph (no gradient flows through it)."""
         return Tensor(self.data)
 
     def zero_grad(self):
@@ -210,24 +261,35 @@ class Tensor:
         a, b = self, other
         out = a.data / b.data
         # d(a/b)/da = 1/b,  d(a/b)/db = -a/b**2 = -out/b
-        return self._make(out, (a, b),
-                          lambda g: (_unbroadcast(g / b.data, a.shape), _unbroadcast(-g * out / b.data, b.shape)), "/")
+        return self._make(out, (a, b), lambda g: (
+            _unbroadcast(g / b.data, a.shape),
+            _unbroadcast(-g * out / b.data, b.shape) if b.requires_grad else None), "/")
 
     def __pow__(self, exponent):
         a = self
+        xp = self.xp()
         if isinstance(exponent, (int, float)) and not isinstance(exponent, bool):
             out = a.data ** exponent
-            # d(a**n)/da = n * a**(n-1)
+            # d(a**n)/da = n * a**(n-1); torch defines it as 0 for n == 0 (even at a == 0)
+            if exponent == 0:
+                return self._make(out, (a,), lambda g: (xp.zeros_like(g),), "**")
             return self._make(out, (a,), lambda g: (g * exponent * a.data ** (exponent - 1),), "**")
         b = self._lift(exponent)
         if b is NotImplemented:
             return b
         out = a.data ** b.data
-        xp = self.xp()
-        # d(a**b)/da = b * a**(b-1),  d(a**b)/db = a**b * log(a)
-        return self._make(out, (a, b), lambda g: (
-            _unbroadcast(g * b.data * a.data ** (b.data - 1), a.shape),
-            _unbroadcast(g * out * xp.log(a.data), b.shape) if b.requires_grad else None), "**")
+
+        def backward(g):
+            # d(a**b)/da = b * a**(b-1),  d(a**b)/db = a**b * log(a)  (0 where a == 0 and b >= 0, as torch)
+            ga = _unbroadcast(g * b.data * a.data ** (b.data - 1), a.shape) if a.requires_grad else None
+            gb = None
+            if b.requires_grad:
+                safe = xp.where(a.data == 0, xp.ones_like(a.data), a.data)
+                gb = xp.where((a.data == 0) & (b.data >= 0), xp.zeros_like(out), g * out * xp.log(safe))
+                gb = _unbroadcast(gb, b.shape)
+            return ga, gb
+
+        return self._make(out, (a, b), backward, "**")
 
     def __radd__(self, other):
         return self.__add__(other)
@@ -263,13 +325,18 @@ class Tensor:
         if a.ndim == 0 or b.ndim == 0 or a.shape[-1] != b.shape[-2 if b.ndim > 1 else 0]:
             raise ValueError(f"matmul: shapes {a.shape} and {b.shape} do not align")
         xp = self.xp()
-        out = xp.matmul(a.data, b.data)
+        try:
+            out = xp.matmul(a.data, b.data)
+        except ValueError:  # batch dimensions that do not broadcast
+            raise ValueError(f"matmul: shapes {a.shape} and {b.shape} do not align") from None
 
         def backward(g):
             # Treat vectors as 1xN / Nx1 matrices, then undo that.
             a2 = a.data if a.ndim > 1 else xp.reshape(a.data, (1, -1))
             b2 = b.data if b.ndim > 1 else xp.reshape(b.data, (-1, 1))
-            g2 = xp.reshape(g, tuple(xp.matmul(a2, b2).shape))
+            g2 = xp.reshape(g, tuple(out.shape) + (1,)) if b.ndim == 1 else g
+            if a.ndim == 1:
+                g2 = xp.reshape(g2, tuple(g2.shape[:-1]) + (1, g2.shape[-1]))
             ga = xp.matmul(g2, xp.matrix_transpose(b2))  # dL/dA = G B^T
             gb = xp.matmul(xp.matrix_transpose(a2), g2)  # dL/dB = A^T G
             return (xp.reshape(_unbroadcast(ga, a2.shape), a.shape),
@@ -281,10 +348,14 @@ class Tensor:
         other = self._lift(other)
         if other is NotImplemented:
             return other
+        if isinstance(other, _Scalar):
+            raise TypeError("matmul: both operands must be arrays or tensors, not scalars")
         return other.__matmul__(self)
 
     # -------------------------------------------------------------- reductions
-    def sum(self, axis=None, keepdims: bool = False):
+    def sum(self, axis=None, keepdims: bool = False, *, dim=None, keepdim: bool = False):
+        """Sum over ``axis`` (torch: ``dim``); the gradient copies ``g`` back over the summed axes."""
+        axis, keepdims = _axis_args(axis, keepdims, dim, keepdim)
         a = self
         xp = self.xp()
         axes = _normalize_axis(axis, a.ndim)
@@ -297,10 +368,12 @@ class Tensor:
 
         return self._make(out, (a,), backward, "sum")
 
-    def mean(self, axis=None, keepdims: bool = False):
+    def mean(self, axis=None, keepdims: bool = False, *, dim=None, keepdim: bool = False):
+        """Mean over ``axis``: the sum divided by the number of summed elements, as torch computes it."""
+        axis, keepdims = _axis_args(axis, keepdims, dim, keepdim)
         axes = _normalize_axis(axis, self.ndim)
         count = math.prod(self.shape[i] for i in axes)
-        return self.sum(axis=axes, keepdims=keepdims) * (1.0 / count)
+        return self.sum(axis=axes, keepdims=keepdims) / count
 
     # ------------------------------------------------------------------ shapes
     def reshape(self, *shape):
@@ -310,7 +383,7 @@ class Tensor:
         xp = self.xp()
         try:
             out = xp.reshape(a.data, shape)
-        except ValueError:
+        except (ValueError, TypeError):
             raise ValueError(f"reshape: cannot reshape a tensor of shape {a.shape} into shape {shape}") from None
         return self._make(out, (a,), lambda g: (xp.reshape(g, a.shape),), "reshape")
 
@@ -331,13 +404,18 @@ class Tensor:
         xp = self.xp()
         if isinstance(index, Tensor):
             index = index.data
+        if not _is_basic_index(index) and is_grad_enabled() and a.requires_grad:
+            # an index array may repeat an element, and the array API has no scatter-add
+            raise TypeError("indexing a tensor that requires grad supports only ints, slices, "
+                            "None and ...; index the data, or detach() first")
+        out = a.data[index]
 
         def backward(g):
             full = xp.zeros(a.shape, dtype=g.dtype, device=array_api_compat.device(g))
             full[index] = g  # basic indexing never repeats an element
             return (full,)
 
-        return self._make(a.data[index], (a,), backward, "getitem")
+        return self._make(out, (a,), backward, "getitem")
 
     # ------------------------------------------------------------ elementwise
     def exp(self):
@@ -352,7 +430,7 @@ class Tensor:
     def sqrt(self):
         a = self
         out = self.xp().sqrt(a.data)
-        return self._make(out, (a,), lambda g: (g / (2 * out),), "sqrt")
+        return self._make(out, (a,), lambda g: (g / (2 * out),), "sqrt")  # 1 / (2 sqrt a)
 
     def sin(self):
         a = self
@@ -387,11 +465,17 @@ class Tensor:
         xp = self.xp()
         mask = a.data > 0
         out = xp.where(mask, a.data, xp.zeros_like(a.data))
+        # the derivative at 0 is taken as 0, as torch does
         return self._make(out, (a,), lambda g: (xp.where(mask, g, xp.zeros_like(g)),), "relu")
 
-    def log_softmax(self, axis: int = -1):
+    def log_softmax(self, axis: int = -1, *, dim=None):
+        """``x - logsumexp(x)`` along ``axis`` (torch: ``dim``), computed without overflow."""
+        axis, _ = _axis_args(None if dim is not None else axis, False, dim, False)
         a = self
         xp = self.xp()
+        if a.ndim == 0:
+            raise ValueError("log_softmax needs a tensor with at least one dimension")
+        (axis,) = _normalize_axis(axis, a.ndim)
         shifted = a.data - xp.max(a.data, axis=axis, keepdims=True)
         out = shifted - xp.log(xp.sum(xp.exp(shifted), axis=axis, keepdims=True))
         # d/dx of x - logsumexp(x): g - softmax * sum(g)
@@ -400,7 +484,11 @@ class Tensor:
 
     # --------------------------------------------------------------- backward
     def backward(self, gradient=None):
-        """Accumulate ``d self / d leaf`` into the ``.grad`` of every leaf that requires grad."""
+        """Accumulate ``d self / d leaf`` into the ``.grad`` of every leaf that requires grad.
+
+        ``gradient`` is the gradient of some scalar with respect to ``self`` (default 1 for
+        a one-element tensor).  Calling ``backward`` twice adds the two gradients, as torch does.
+        """
         if not self.requires_grad:
             raise RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn")
         xp = self.xp()
@@ -410,6 +498,11 @@ class Tensor:
             gradient = xp.ones_like(self.data)
         elif isinstance(gradient, Tensor):
             gradient = gradient.data
+        if not _is_array(gradient):
+            gradient = xp.asarray(gradient, dtype=self.dtype, device=array_api_compat.device(self.data))
+        if tuple(gradient.shape) != self.shape:
+            raise ValueError(f"backward: gradient of shape {tuple(gradient.shape)} does not match "
+                             f"the tensor's shape {self.shape}")
 
         order, seen = [], set()
 
@@ -447,7 +540,7 @@ class Tensor:
         if tuple(g.shape) != self.shape:
             g = xp.broadcast_to(g, self.shape)
         if self.grad is None:
-            self.grad = xp.asarray(g, copy=True)
+            self.grad = xp.asarray(g, copy=True)  # own the memory: g may be a view
         else:
             self.grad = self.grad + g
 
@@ -470,27 +563,27 @@ class _Scalar(Tensor):
     def xp(self):
         raise TypeError("a Python scalar has no array namespace")
 
-    def __add__(self, other):
-        return other.__add__(self.data)
-
-    def __mul__(self, other):
-        return other.__mul__(self.data)
-
     def __truediv__(self, other):
-        # c / t = c * t**-1, whose derivative is -c / t**2
+        # c / t, whose derivative is -c / t**2 = -out / t
         t = other
         out = self.data / t.data
         return t._make(out, (t,), lambda g: (-g * out / t.data,), "/")
 
     def __pow__(self, other):
+        # c ** t, whose derivative is c**t * log(c)
         t = other
-        xp = t.xp()
         out = self.data ** t.data
         return t._make(out, (t,), lambda g: (g * out * math.log(self.data),), "**")
 
 
 class Parameter(Tensor):
-    """A leaf tensor that an optimizer updates: ``p.data`` is changed in place, ``p.grad`` is read."""
+    """A leaf tensor that an optimizer updates: ``p.data`` is changed in place, ``p.grad`` is read.
+
+    >>> import numpy as np
+    >>> Parameter(np.zeros(2, dtype=np.float32))
+    Parameter containing:
+    tensor([0., 0.], dtype=float32, requires_grad=True)
+    """
 
     def __init__(self, data, requires_grad: bool = True):
         super().__init__(data, requires_grad=requires_grad)
@@ -500,7 +593,11 @@ class Parameter(Tensor):
 
 
 def tensor(data, requires_grad: bool = False, dtype=None) -> Tensor:
-    """Build a Tensor, like ``torch.tensor``."""
+    """Build a Tensor, like ``torch.tensor``.
+
+    >>> tensor([1.0, 2.0], dtype="float32").dtype
+    dtype('float32')
+    """
     if dtype is not None:
         data = backend.asarray(data, dtype=dtype)
     return Tensor(data, requires_grad=requires_grad)

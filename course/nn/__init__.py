@@ -1,0 +1,12 @@
+"""``course.nn``: modules, layers and losses with torch's names and behaviour."""
+from .activation import ReLU, Sigmoid, Tanh
+from .container import Sequential
+from .init import manual_seed
+from .linear import Linear
+from .loss import CrossEntropyLoss, MSELoss
+from .models import SimpleNN
+from .module import Module
+from ..tensor import Parameter
+
+__all__ = ["Module", "Parameter", "Linear", "ReLU", "Tanh", "Sigmoid", "Sequential", "MSELoss",
+           "CrossEntropyLoss", "SimpleNN", "manual_seed"]
