@@ -28,11 +28,11 @@ lab: $(VENV)/.installed-lab
 
 ## make test: install the test tools and run every test: unit tests plus strict nbval on all notebooks
 test: $(VENV)/.installed-test
-	$(PY) -m pytest -n $(JOBS) --dist loadfile tests notebooks $(NBVAL)
+	$(PY) -m pytest -n $(JOBS) --dist loadfile --doctest-modules course tests notebooks $(NBVAL)
 
 ## make test-fast: unit tests only
 test-fast: $(VENV)/.installed-test
-	$(PY) -m pytest -n $(JOBS) --dist loadfile tests
+	$(PY) -m pytest -n $(JOBS) --dist loadfile --doctest-modules course tests
 
 ## make notebooks: re-execute every notebook in place, deterministically, so the stored outputs are real
 notebooks: $(VENV)/.installed-test

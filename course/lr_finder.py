@@ -57,8 +57,8 @@ def suggest(lrs, smoothed, method: str = "valley") -> float:
 
     >>> lrs = [10 ** (k / 10 - 4) for k in range(41)]
     >>> losses = [2.0 - 0.04 * k if k < 30 else 0.8 + 0.3 * (k - 30) for k in range(41)]
-    >>> round(suggest(lrs, losses, "minimum/10"), 6)
-    0.0001
+    >>> round(suggest(lrs, losses, "minimum/10"), 6)   # the minimum is at lr = 0.1
+    0.01
     """
     if len(lrs) != len(smoothed) or len(lrs) < 3:
         raise ValueError(f"need at least 3 points of equal length, got {len(lrs)} lrs and {len(smoothed)} losses")

@@ -1,0 +1,104 @@
+"""RMSprop (``torch.optim.RMSprop``)."""
+from __future__ import annotations
+
+from .optimizer import Optimizer, namespace
+
+__all__ = ["RMSprop"]
+
+
+class RMSprop(Optimizer):
+    r"""RMSprop: divide the gradient by a running root mean square of recent gradients.
+
+    .. math::
+        \begin{aligned}
+        &\textbf{for } t = 1, 2, \dots: \\
+        &\quad g_t \leftarrow \nabla_\theta f_t(\theta_{t-1})
+              \quad (\text{negated if maximize}) \\
+        &\quad \textbf{if } \lambda \neq 0:\ g_t \leftarrow g_t + \lambda \theta_{t-1} \\
+        &\quad v_t \leftarrow \alpha v_{t-1} + (1 - \alpha) g_t^2 \\
+        &\quad \tilde v_t \leftarrow v_t \\
+        &\quad \textbf{if } \text{centered}: g^{avg}_t \leftarrow \alpha g^{avg}_{t-1}
+              + (1 - \alpha) g_t,\quad \tilde v_t \leftarrow v_t - (g^{avg}_t)^2 \\
+        &\quad \textbf{if } \mu > 0: b_t \leftarrow \mu b_{t-1} + g_t / (\sqrt{\tilde v_t} + \epsilon),
+              \quad \theta_t \leftarrow \theta_{t-1} - \gamma b_t \\
+        &\quad \textbf{else}: \theta_t \leftarrow \theta_{t-1} - \gamma g_t / (\sqrt{\tilde v_t} + \epsilon)
+        \end{aligned}
+
+    State: ``step``, ``square_avg`` (:math:`v`), ``momentum_buffer`` (:math:`b`, starts
+    at zero, when momentum > 0) and ``grad_avg`` (when centered).  eps sits after the
+    square root.  Hinton, Lecture 6e of "Neural Networks for Machine Learning" (2012);
+    centered: Graves, "Generating Sequences With Recurrent Neural Networks" (2013).
+
+    Args:
+        params: parameters or parameter groups.
+        lr (float): learning rate :math:`\gamma` (default: 1e-2).
+        alpha (float): smoothing constant :math:`\alpha` (default: 0.99).
+        eps (float): added to the denominator (default: 1e-8).
+        weight_decay (float): L2 penalty :math:`\lambda` (default: 0).
+        momentum (float): momentum factor :math:`\mu` (default: 0).
+        centered (bool): normalize by an estimate of the variance (default: False).
+        maximize (bool): maximize the objective (default: False).
+
+    Example:
+        >>> import numpy as np, course
+        >>> p = course.Parameter(np.array([1.0, 1.0]))
+        >>> opt = RMSprop([p], lr=0.01, alpha=0.75)
+        >>> p.grad = np.array([100.0, 0.01])
+        >>> opt.step()                       # both coordinates move by lr / sqrt(1 - alpha)
+        >>> p.data.round(6)
+        array([0.98, 0.98])
+    """
+
+    def __init__(self, params, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
+                 weight_decay: float = 0, momentum: float = 0, centered: bool = False, *,
+                 maximize: bool = False):
+        if not 0.0 <= lr:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if not 0.0 <= eps:
+            raise ValueError(f"Invalid epsilon value: {eps}")
+        if not 0.0 <= momentum:
+            raise ValueError(f"Invalid momentum value: {momentum}")
+        if not 0.0 <= weight_decay:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        if not 0.0 <= alpha:
+            raise ValueError(f"Invalid alpha value: {alpha}")
+        defaults = dict(lr=lr, momentum=momentum, alpha=alpha, eps=eps, centered=centered,
+                        weight_decay=weight_decay, maximize=maximize)
+        super().__init__(params, defaults)
+
+    def _init_state(self, param, group):
+        xp = namespace(param)
+        state = {"step": 0.0, "square_avg": xp.zeros_like(param)}
+        if group["momentum"] > 0:
+            state["momentum_buffer"] = xp.zeros_like(param)
+        if group["centered"]:
+            state["grad_avg"] = xp.zeros_like(param)
+        return state
+
+    def _advance(self, state, group):
+        state["step"] += 1
+
+    def _update(self, param, grad, state, group, s):
+        xp = namespace(param)
+        lr, alpha, eps, momentum = group["lr"], group["alpha"], group["eps"], group["momentum"]
+        square_avg = state["square_avg"]
+        if group["maximize"]:
+            grad = -grad
+        if group["weight_decay"] != 0:
+            grad = grad + group["weight_decay"] * param
+        square_avg *= alpha
+        square_avg += (1 - alpha) * grad * grad
+        if group["centered"]:
+            grad_avg = state["grad_avg"]
+            grad_avg += (1 - alpha) * (grad - grad_avg)  # lerp towards grad
+            avg = xp.sqrt(square_avg - grad_avg * grad_avg)
+        else:
+            avg = xp.sqrt(square_avg)
+        avg += eps
+        if momentum > 0:
+            buf = state["momentum_buffer"]
+            buf *= momentum
+            buf += grad / avg
+            param -= lr * buf
+        else:
+            param += -lr * grad / avg

@@ -1,0 +1,132 @@
+"""Bad input: every hyperparameter value torch 2.13 rejects, course rejects the same way."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import course
+from course import optim
+
+ADAM_LIKE = ["Adam", "AdamW", "Adamax", "NAdam", "RAdam"]
+
+
+def _common(name, eps=True):
+    rows = [(name, {"lr": -1.0}, "Invalid learning rate: -1.0"),
+            (name, {"weight_decay": -0.1}, "Invalid weight_decay value: -0.1")]
+    if eps:
+        rows.append((name, {"eps": -1e-8}, "Invalid epsilon value: -1e-08"))
+    return rows
+
+
+# (optimizer, keyword arguments, the ValueError message torch gives)
+BAD = (
+    _common("SGD", eps=False) + [
+        ("SGD", {"momentum": -0.5}, "Invalid momentum value: -0.5"),
+        ("SGD", {"nesterov": True}, "Nesterov momentum requires a momentum and zero dampening"),
+        ("SGD", {"nesterov": True, "momentum": 0.9, "dampening": 0.1}, "Nesterov momentum requires a momentum and zero dampening"),
+    ]
+    + [row for name in ADAM_LIKE for row in _common(name) + [
+        (name, {"betas": (1.0, 0.999)}, "Invalid beta parameter at index 0: 1.0"),
+        (name, {"betas": (-0.1, 0.999)}, "Invalid beta parameter at index 0: -0.1"),
+        (name, {"betas": (0.9, 1.0)}, "Invalid beta parameter at index 1: 1.0"),
+        (name, {"betas": (0.9, -0.5)}, "Invalid beta parameter at index 1: -0.5"),
+    ]]
+    + [("NAdam", {"momentum_decay": -0.004}, "Invalid momentum_decay value: -0.004")]
+    + _common("RMSprop") + [
+        ("RMSprop", {"momentum": -0.9}, "Invalid momentum value: -0.9"),
+        ("RMSprop", {"alpha": -0.99}, "Invalid alpha value: -0.99"),
+    ]
+    + _common("Adagrad") + [
+        ("Adagrad", {"lr_decay": -0.1}, "Invalid lr_decay value: -0.1"),
+        ("Adagrad", {"initial_accumulator_value": -1.0}, "Invalid initial_accumulator_value value: -1.0"),
+    ]
+    + _common("Adadelta") + [
+        ("Adadelta", {"rho": 1.5}, "Invalid rho value: 1.5"),
+        ("Adadelta", {"rho": -0.1}, "Invalid rho value: -0.1"),
+    ]
+    + _common("ASGD", eps=False)
+    + [("Rprop", {"lr": -1.0}, "Invalid learning rate: -1.0"),
+       ("Rprop", {"etas": (1.5, 1.2)}, "Invalid eta values: 1.5, 1.2"),
+       ("Rprop", {"etas": (0.0, 1.2)}, "Invalid eta values: 0.0, 1.2"),
+       ("Rprop", {"etas": (0.5, 0.9)}, "Invalid eta values: 0.5, 0.9"),
+       ("LBFGS", {"lr": -1.0}, "Invalid learning rate: -1.0")]
+)
+
+# Lion is not in torch: the same rules as Adam's
+LION_BAD = [("Lion", {"lr": -1.0}, "Invalid learning rate: -1.0"),
+            ("Lion", {"betas": (1.0, 0.99)}, "Invalid beta parameter at index 0: 1.0"),
+            ("Lion", {"betas": (0.9, 1.5)}, "Invalid beta parameter at index 1: 1.5"),
+            ("Lion", {"weight_decay": -1.0}, "Invalid weight_decay value: -1.0")]
+
+NAMES = ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam", "RAdam", "ASGD", "Rprop", "LBFGS", "Lion"]
+
+
+def params():
+    return [course.Parameter(np.ones(3))]
+
+
+@pytest.mark.parametrize("name,kwargs,message", BAD + LION_BAD, ids=[f"{n}-{list(k.items())[0]}" for n, k, _ in BAD + LION_BAD])
+def test_bad_hyperparameter_is_rejected(name, kwargs, message):
+    with pytest.raises(ValueError) as info:
+        getattr(optim, name)(params(), **kwargs)
+    assert str(info.value) == message
+
+
+@pytest.mark.parametrize("name,kwargs,message", BAD, ids=[f"{n}-{list(k.items())[0]}" for n, k, _ in BAD])
+def test_torch_rejects_the_same(name, kwargs, message):
+    torch = pytest.importorskip("torch")
+    with pytest.raises(ValueError) as info:
+        getattr(torch.optim, name)([torch.nn.Parameter(torch.ones(3))], **kwargs)
+    assert str(info.value) == message
+
+
+@pytest.mark.parametrize("switch", ["foreach", "fused", "capturable", "differentiable"])
+@pytest.mark.parametrize("name", NAMES)
+def test_torch_only_switches_do_not_exist(name, switch):
+    with pytest.raises(TypeError, match=switch):
+        getattr(optim, name)(params(), **{switch: False})
+
+
+def test_defaults_match_torch_signatures():
+    torch = pytest.importorskip("torch")
+    import inspect
+
+    for name in NAMES[:-1]:
+        ours = inspect.signature(getattr(optim, name)).parameters
+        theirs = inspect.signature(getattr(torch.optim, name)).parameters
+        torch_only = {"foreach", "fused", "capturable", "differentiable"}
+        assert set(ours) == set(theirs) - torch_only, name
+        for key in ours:
+            assert ours[key].default == theirs[key].default, (name, key)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_nan_lr_is_rejected(name):
+    # stricter than torch's SGD, which checks lr < 0 and so lets nan through
+    with pytest.raises(ValueError, match="Invalid learning rate: nan"):
+        getattr(optim, name)(params(), lr=math.nan)
+
+
+def test_lion_defaults_are_the_papers():
+    opt = optim.Lion(params())
+    assert (opt.defaults["lr"], opt.defaults["betas"], opt.defaults["weight_decay"]) == (1e-4, (0.9, 0.99), 0.0)
+
+
+def test_bad_params_argument():
+    p = course.Parameter(np.ones(2))
+    with pytest.raises(TypeError, match="iterable of Tensors"):
+        optim.SGD(p, lr=0.1)
+    with pytest.raises(ValueError, match="empty parameter list"):
+        optim.SGD([], lr=0.1)
+    with pytest.raises(TypeError, match="can only optimize Tensors"):
+        optim.SGD([np.ones(2)], lr=0.1)
+    with pytest.raises(ValueError, match="more than one parameter group"):
+        optim.SGD([{"params": [p]}, {"params": [p]}], lr=0.1)
+    with pytest.raises(TypeError, match="ordered collections"):
+        optim.SGD([{"params": {p}}], lr=0.1)
+    with pytest.raises(ValueError, match="per-parameter options"):
+        optim.LBFGS([{"params": [p]}, {"params": [course.Parameter(np.ones(1))]}])
+    with pytest.raises(ValueError, match="line_search_fn"):
+        optim.LBFGS([p], line_search_fn="armijo")
