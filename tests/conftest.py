@@ -1,12 +1,9 @@
 """Shared test fixtures: the golden-data folder and the array backends every rule runs on."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
-
-os.environ.setdefault("MPLBACKEND", "Agg")  # tests never open windows
 
 GOLDEN = Path(__file__).parent / "golden" / "data"
 
