@@ -31,130 +31,10 @@ import math
 
 import numpy as np
 
-from . import optim
-from .tensor import Parameter
+from .. import optim
+from ._checking import _arr, _as_tuple, _call, _make_cases, _reference, _run_checks
 
-__all__ = ["check_gd_step", "check_stable_lr", "check_momentum_step", "check_nesterov_step",
-           "check_optimal_momentum", "check_adagrad_step", "check_rmsprop_step", "check_adam_step",
-           "check_adamw_step", "check_step_lr", "check_cosine_lr"]
-
-RTOL, ATOL = 1e-7, 1e-10
-
-
-class _Stub(Exception):
-    """The learner's function is not written yet."""
-
-
-class _BadReturn(Exception):
-    """The learner's function returned the wrong kind of thing."""
-
-
-def _call(fn, *args):
-    try:
-        out = fn(*args)
-    except NotImplementedError:
-        raise _Stub from None
-    if out is None or out is Ellipsis:
-        raise _Stub
-    return out
-
-
-def _fmt(x):
-    return np.array2string(np.asarray(x, dtype=float), precision=6, separator=", ", threshold=12)
-
-
-def _cases_arrays(seed, shapes, n_steps):
-    rng = np.random.default_rng(seed)
-    return [(rng.normal(size=s), [rng.normal(size=s) * 2 for _ in range(n_steps)]) for s in shapes]
-
-
-def _run_checks(name, reference_name, cases, run_learner, run_reference, hint, diagnose=None):
-    """Compare learner and reference case by case, step by step; print a verdict."""
-    for i, case in enumerate(cases, 1):
-        desc = ", ".join(f"{k}={v}" for k, v in case["hyper"].items())
-        expected = run_reference(case)
-        steps = run_learner(case)  # a generator: one dict per step, compared as it comes
-        for step, exp_step in enumerate(expected, 1):
-            try:
-                got_step = next(steps)
-            except _Stub:
-                print(f"… {name}: not implemented yet. Write your function, run its cell, then run this check again.")
-                return False
-            except _BadReturn as e:
-                print(f"✗ {name}, case {i} ({desc}): {e}")
-                return False
-            except Exception as e:  # the learner's bug: report it, do not raise
-                print(f"✗ {name}, case {i} ({desc}): your function raised {type(e).__name__}: {e}")
-                return False
-            for key, e_val in exp_step.items():
-                g_val = got_step.get(key)
-                problem = _compare(e_val, g_val)
-                if problem:
-                    where = f", step {step}" if len(expected) > 1 else ""
-                    print(f"✗ {name}, case {i} ({desc}){where}: {key} {problem}")
-                    print(f"    expected {_fmt(e_val)}")
-                    if g_val is not None and problem == "differs":
-                        print(f"    got      {_fmt(g_val)}")
-                        e_arr, g_arr = np.asarray(e_val, dtype=float), np.asarray(g_val, dtype=float)
-                        if e_arr.size > 1:
-                            bad = ~np.isclose(g_arr, e_arr, rtol=RTOL, atol=ATOL, equal_nan=True)
-                            idx = tuple(int(k) for k in np.argwhere(bad)[0])
-                            print(f"    first difference at index {idx}: expected {e_arr[idx]:.6g}, got {g_arr[idx]:.6g}")
-                    specific = diagnose(case, step, got_step) if diagnose else None
-                    print(f"    hint: {specific or hint}")
-                    return False
-    print(f"✓ {name}: all {len(cases)} cases match {reference_name}.")
-    return True
-
-
-def _compare(expected, got):
-    if got is None:
-        return "is missing"
-    try:
-        got = np.asarray(got, dtype=float)
-    except (TypeError, ValueError):
-        return f"is not an array of numbers (got {type(got).__name__})"
-    expected = np.asarray(expected, dtype=float)
-    if got.shape != expected.shape:
-        return f"has shape {got.shape}, expected {expected.shape}"
-    if not np.allclose(got, expected, rtol=RTOL, atol=ATOL, equal_nan=True):
-        return "differs"
-    return ""
-
-
-def _arr(x):
-    """A learner's returned value as a float array, or a clear complaint."""
-    try:
-        return np.asarray(x, dtype=float)
-    except (TypeError, ValueError):
-        raise _BadReturn(f"your function must return arrays of numbers, got {type(x).__name__}") from None
-
-
-def _as_tuple(out, n, what):
-    if not isinstance(out, (tuple, list)) or len(out) != n:
-        raise _BadReturn(f"your function must return a tuple ({what}), got {type(out).__name__}")
-    return out
-
-
-def _reference(opt_cls, hyper, state_keys, case):
-    """Run ``course.optim`` on the case's grads; record param and state after each step."""
-    p = Parameter(case["param"].copy())
-    opt = opt_cls([p], **hyper)
-    out = []
-    for g in case["grads"]:
-        p.grad = g.copy()
-        opt.step()
-        rec = {"param": p.data.copy()}
-        for ours, theirs in state_keys.items():
-            rec[ours] = np.array(opt.state[p][theirs], copy=True)
-        out.append(rec)
-    return out
-
-
-def _make_cases(hypers, seed, shapes=((3,), (2, 2), (5,)), n_steps=3):
-    arrays = _cases_arrays(seed, shapes, n_steps)
-    return [{"param": p, "grads": gs, "hyper": h} for (p, gs), h in zip(arrays, hypers)]
-
+__all__ = ['check_gd_step', 'check_stable_lr', 'check_momentum_step', 'check_nesterov_step', 'check_optimal_momentum', 'check_adagrad_step', 'check_rmsprop_step', 'check_adam_step', 'check_adamw_step']
 
 # -------------------------------------------------------------- 01: GD
 def check_gd_step(fn) -> bool:
@@ -261,7 +141,7 @@ def check_optimal_momentum(fn) -> bool:
     Hessian eigenvalues in :math:`[\mu, L]`, in torch's convention:
     :math:`\gamma^* = (2 / (\sqrt L + \sqrt\mu))^2`, :math:`\beta^* = ((\sqrt\kappa - 1)/(\sqrt\kappa + 1))^2`.
     """
-    from .analysis import optimal_momentum
+    from ..analysis import optimal_momentum
 
     cases = [{"param": None, "grads": [None], "hyper": {"L": L, "mu": mu}}
              for L, mu in ((1.0, 0.01), (10.0, 1.0), (2.0, 0.002))]
@@ -423,64 +303,3 @@ def check_adamw_step(fn) -> bool:
     Compared with ``course.optim.AdamW`` over 4 steps per case.
     """
     return _adam_like("check_adamw_step", fn, decoupled=True)
-
-
-# ------------------------------------------------------ 07: schedulers
-def _lr_curve(make, base_lr, n):
-    p = Parameter(np.zeros(1))
-    opt = optim.SGD([p], lr=base_lr)
-    sched = make(opt)
-    out = []
-    for _ in range(n):
-        out.append(opt.param_groups[0]["lr"])
-        opt.step()
-        sched.step()
-    return out
-
-
-def check_step_lr(fn) -> bool:
-    r"""Check ``fn(base_lr, epoch, step_size, gamma) -> lr``: StepLR's closed form,
-    :math:`\gamma_0 \cdot \text{gamma}^{\lfloor \text{epoch} / \text{step\_size} \rfloor}`, for epochs 0..39,
-    against the lrs ``course.optim.lr_scheduler.StepLR`` gives.
-    """
-    from .optim.lr_scheduler import StepLR
-
-    cases = [{"param": None, "grads": [None], "hyper": h} for h in
-             ({"base_lr": 0.1, "step_size": 10, "gamma": 0.1}, {"base_lr": 1.0, "step_size": 3, "gamma": 0.5},
-              {"base_lr": 0.05, "step_size": 1, "gamma": 0.9})]
-
-    def learner(case):
-        h = case["hyper"]
-        yield {"lr": np.array([float(_call(fn, h["base_lr"], e, h["step_size"], h["gamma"])) for e in range(40)])}
-
-    def reference(case):
-        h = case["hyper"]
-        return [{"lr": np.array(_lr_curve(lambda o: StepLR(o, h["step_size"], h["gamma"]), h["base_lr"], 40))}]
-
-    return _run_checks("check_step_lr", "course.optim.lr_scheduler.StepLR", cases, learner, reference,
-                       "lr = base_lr * gamma ** (epoch // step_size): the first decay is at epoch step_size.")
-
-
-def check_cosine_lr(fn) -> bool:
-    r"""Check ``fn(base_lr, epoch, T_max, eta_min) -> lr``: cosine annealing,
-    :math:`\eta_{min} + (\gamma_0 - \eta_{min})(1 + \cos(\pi\, \text{epoch} / T_{max})) / 2` for
-    epochs 0..T_max, against ``course.optim.lr_scheduler.CosineAnnealingLR``.
-    """
-    from .optim.lr_scheduler import CosineAnnealingLR
-
-    cases = [{"param": None, "grads": [None], "hyper": h} for h in
-             ({"base_lr": 0.1, "T_max": 10, "eta_min": 0.0}, {"base_lr": 1.0, "T_max": 25, "eta_min": 0.1},
-              {"base_lr": 0.05, "T_max": 3, "eta_min": 0.001})]
-
-    def learner(case):
-        h = case["hyper"]
-        yield {"lr": np.array([float(_call(fn, h["base_lr"], e, h["T_max"], h["eta_min"]))
-                               for e in range(h["T_max"] + 1)])}
-
-    def reference(case):
-        h = case["hyper"]
-        return [{"lr": np.array(_lr_curve(lambda o: CosineAnnealingLR(o, h["T_max"], h["eta_min"]), h["base_lr"],
-                                          h["T_max"] + 1))}]
-
-    return _run_checks("check_cosine_lr", "course.optim.lr_scheduler.CosineAnnealingLR", cases, learner, reference,
-                       "lr = eta_min + (base_lr - eta_min) * (1 + cos(pi * epoch / T_max)) / 2.")

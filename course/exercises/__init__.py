@@ -1,0 +1,12 @@
+"""Checks for the exercises: ``check_*(your_function)`` compares it with the reference.
+
+One module per part of the course; every checker is importable from here::
+
+    from course.exercises import check_adam_step
+"""
+from .optimizers import *  # noqa: F401,F403
+from .optimizers import __all__ as _optimizers
+from .schedulers import *  # noqa: F401,F403
+from .schedulers import __all__ as _schedulers
+
+__all__ = [*_optimizers, *_schedulers]
