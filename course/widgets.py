@@ -46,7 +46,7 @@ from .trajectory import accepted_kwargs, optimizer_name, run, tune_lr
 __all__ = ["Explorer", "explore", "lr_explorer", "sgd_explorer", "momentum_explorer", "rmsprop_explorer",
            "adam_explorer", "race", "make_slider", "RACE_OPTIMIZERS"]
 
-RUN_KEYS = ("steps", "noise", "batch_size", "seed")
+RUN_KEYS = ("steps", "noise", "batch_size", "seed", "scheduler")
 PANELS = ("contour", "loss", "rate", "effective", "lr")
 
 

@@ -1,7 +1,7 @@
 """Re-execute notebooks in place so that their stored outputs are real (``make notebooks``).
 
 Usage: ``python tools/execute_notebooks.py [NOTEBOOK ...]`` (default: every notebook
-under notebooks/, solutions included).  Runs are deterministic: every notebook seeds
+under notebooks/, solutions included, and the app in app/).  Runs are deterministic: every notebook seeds
 its own randomness, and the environment below pins what else could vary.
 """
 from __future__ import annotations
@@ -33,7 +33,8 @@ def main(argv: list[str]) -> int:
     os.environ.setdefault("PYTHONHASHSEED", "0")
     os.environ.setdefault("COURSE_BACKEND", "numpy")
     paths = [Path(a) for a in argv] or sorted(
-        p for p in (ROOT / "notebooks").rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+        p for folder in ("notebooks", "app") for p in (ROOT / folder).rglob("*.ipynb")
+        if ".ipynb_checkpoints" not in p.parts)
     total = 0.0
     for path in paths:
         seconds = execute(path.resolve())
