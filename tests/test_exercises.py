@@ -51,18 +51,9 @@ def adamw(p, g, m, v, t, lr, b1, b2, eps, wd):
     return adam(p * (1 - lr * wd), g, m, v, t, lr, b1, b2, eps)
 
 
-def step_lr(base, epoch, step_size, gamma):
-    return base * gamma ** (epoch // step_size)
-
-
-def cosine_lr(base, epoch, T, eta_min):
-    return eta_min + (base - eta_min) * (1 + math.cos(math.pi * epoch / T)) / 2
-
-
 CORRECT = [(E.check_gd_step, gd), (E.check_stable_lr, stable_lr), (E.check_momentum_step, momentum),
            (E.check_nesterov_step, nesterov), (E.check_optimal_momentum, optimal), (E.check_adagrad_step, adagrad),
-           (E.check_rmsprop_step, rmsprop), (E.check_adam_step, adam), (E.check_adamw_step, adamw),
-           (E.check_step_lr, step_lr), (E.check_cosine_lr, cosine_lr)]
+           (E.check_rmsprop_step, rmsprop), (E.check_adam_step, adam), (E.check_adamw_step, adamw)]
 IDS = [c.__name__ for c, _ in CORRECT]
 
 
@@ -133,7 +124,6 @@ def test_a_bug_only_in_a_later_step_is_found(capsys):
     (E.check_rmsprop_step, lambda p, g, v, lr, a, eps: (p - lr * g / np.sqrt(a * v + (1 - a) * g * g + eps),
                                                         a * v + (1 - a) * g * g), "eps goes outside"),
     (E.check_stable_lr, lambda H: 1 / np.linalg.eigvalsh(H).max(), "not the limit"),
-    (E.check_step_lr, lambda b, e, s, g: b * g ** ((e + 1) // s), "first difference at index (9,)"),
 ])
 def test_classic_mistakes_get_a_specific_hint(check, fn, hint, capsys):
     out = wrong_case(check, fn, capsys)
