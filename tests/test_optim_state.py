@@ -12,7 +12,7 @@ import pytest
 
 import course
 from course import optim
-from course.optim.optimizer import CHUNK
+from course.optim.optimizer import CHUNK, THREADS
 import optim_helpers as H
 
 CASES = {name: configs[-1] for name, configs in H.CONFIGS.items()}
@@ -260,10 +260,10 @@ def test_flat_layout_is_invisible():
 
 @pytest.mark.parametrize("name", list(CASES))
 def test_fast_numpy_paths_equal_the_plain_rule(name):
-    """Chunks of a big array and the flat buffer of many small ones give the plain per-array bits."""
+    """Chunks of a big array (shared among threads) and the flat buffer of many small ones give the plain bits."""
     import array_api_strict as xs
 
-    big, small = (2 * CHUNK + 123,), [(37,)] * 40 + [(3, 5)]
+    big, small = (4 * max(THREADS, 2) * CHUNK + 123,), [(37,)] * 40 + [(3, 5)]  # enough chunks for threads
     results = []
     for xp in (np, xs):
         rng = np.random.default_rng(1)

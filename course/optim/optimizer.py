@@ -19,7 +19,9 @@ Nothing of this shows: ``state`` and ``state_dict()`` are per parameter, as in t
 from __future__ import annotations
 
 import copy
+import os
 import struct
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -29,6 +31,17 @@ from ..tensor import Tensor, enable_grad
 __all__ = ["Optimizer"]
 
 CHUNK = 1 << 16  # elements per chunk: p, grad, state and temporaries stay in the 1 MB L2
+# Large arrays are split between this many threads (NumPy releases the GIL inside its loops,
+# and torch's default CPU path uses every core too).  COURSE_THREADS=1 turns it off.
+THREADS = max(1, min(2, int(os.environ.get("COURSE_THREADS", os.cpu_count() or 1))))
+_pool: ThreadPoolExecutor | None = None
+
+
+def _executor() -> ThreadPoolExecutor:
+    global _pool
+    if _pool is None:
+        _pool = ThreadPoolExecutor(THREADS - 1, thread_name_prefix="course-optim")
+    return _pool
 
 
 def namespace(x):
@@ -226,12 +239,29 @@ class Optimizer:
                       {k: v.reshape(-1) for k, v in arrays.items()}, group, s)
 
     def _chunked(self, param, grad, state, arrays, group, s) -> None:
-        """Apply the rule chunk by chunk to flat NumPy arrays (one thread: two measured no faster here)."""
-        chunk_state = dict(state)
-        for start in range(0, param.size, CHUNK):
-            stop = start + CHUNK
-            chunk_state.update((k, v[start:stop]) for k, v in arrays.items())
-            self._update(param[start:stop], grad[start:stop], chunk_state, group, s)
+        """Apply the rule chunk by chunk to flat NumPy arrays, the chunks shared among ``THREADS``.
+
+        Every element is computed by the same operations whichever thread runs its chunk,
+        so the result does not depend on the number of threads.
+        """
+        def work(starts):
+            chunk_state = dict(state)  # one per thread: the chunk's views of the state arrays
+            for start in starts:
+                stop = start + CHUNK
+                chunk_state.update((k, v[start:stop]) for k, v in arrays.items())
+                self._update(param[start:stop], grad[start:stop], chunk_state, group, s)
+
+        starts = range(0, param.size, CHUNK)
+        if THREADS == 1 or len(starts) < 4 * THREADS:
+            return work(starts)
+        n = len(starts)
+        parts = [starts[i * n // THREADS:(i + 1) * n // THREADS] for i in range(THREADS)]
+        futures = [_executor().submit(work, part) for part in parts[1:]]
+        try:
+            work(parts[0])  # this thread takes the first part
+        finally:
+            for f in futures:
+                f.result()
 
     def _step_flat(self, group, grads) -> bool:
         """One rule call per chunk of the group's flat buffers; False when its assumptions fail."""
