@@ -1,0 +1,305 @@
+"""Checks for the exercises of the practice notebooks 09 (training loop), 10 (LR finder) and 11 (GPU).
+
+Each ``check_*`` runs your function on several seeded cases, compares it with the
+reference in ``course``, prints one verdict and returns True or False:
+
+* ``"✓ name: all N cases match ..."`` when every case agrees;
+* ``"✗ name, case i (...): ..."`` with expected against got and a hint otherwise;
+* ``"… name: not implemented yet. ..."`` while your function is a stub (it raises
+  ``NotImplementedError`` or returns ``None``), never a traceback.
+
+>>> def accuracy(logits, targets):
+...     return float((logits.argmax(axis=1) == targets).mean())
+>>> check_accuracy(accuracy)
+✓ check_accuracy: all 4 cases match course.training.accuracy.
+True
+>>> def accuracy(logits, targets):
+...     raise NotImplementedError
+>>> check_accuracy(accuracy)
+… check_accuracy: not implemented yet. Write your function, run its cell, then run this check again.
+False
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from . import gpu, lr_finder, nn, optim
+from .data import DataLoader, TensorDataset, make_regression
+from .training import accuracy as _accuracy
+from .training import fit
+from .training_widgets import digits_loader, digits_mlp
+
+__all__ = ["check_train_one_epoch", "check_accuracy", "check_exponential_lrs", "check_smooth_losses",
+           "check_momentum_step_inplace", "check_roofline_time"]
+
+RTOL = 1e-9
+
+
+class _Stub(Exception):
+    pass
+
+
+def _call(fn, *args, **kwargs):
+    try:
+        out = fn(*args, **kwargs)
+    except NotImplementedError:
+        raise _Stub from None
+    if out is Ellipsis:
+        raise _Stub
+    return out
+
+
+def _not_yet(name):
+    print(f"… {name}: not implemented yet. Write your function, run its cell, then run this check again.")
+    return False
+
+
+def _fail(name, i, desc, message, hint=None):
+    print(f"✗ {name}, case {i} ({desc}): {message}")
+    if hint:
+        print(f"    hint: {hint}")
+    return False
+
+
+def _run(name, reference_name, cases, check_case, stub_returns_none=True):
+    """``check_case(case) -> None`` when it matches, or ``(message, hint)``."""
+    for i, case in enumerate(cases, 1):
+        try:
+            problem = check_case(case)
+        except _Stub:
+            return _not_yet(name)
+        except _NoneReturned:
+            if stub_returns_none and i == 1:
+                return _not_yet(name)
+            return _fail(name, i, case["desc"], "your function returned None", "return the value (add `return ...`).")
+        except Exception as e:  # the learner's bug: report it, do not raise
+            return _fail(name, i, case["desc"], f"your function raised {type(e).__name__}: {e}")
+        if problem:
+            return _fail(name, i, case["desc"], *problem)
+    print(f"✓ {name}: all {len(cases)} cases match {reference_name}.")
+    return True
+
+
+class _NoneReturned(Exception):
+    pass
+
+
+def _value(fn, *args, **kwargs):
+    out = _call(fn, *args, **kwargs)
+    if out is None:
+        raise _NoneReturned
+    return out
+
+
+def _as_float(x, what="a number"):
+    try:
+        return float(x)
+    except (TypeError, ValueError):
+        raise TypeError(f"expected {what}, got {type(x).__name__}") from None
+
+
+# ------------------------------------------------------------------- 09
+def _epoch_cases():
+    def regression(n, batch, seed):
+        X, y = make_regression(n_samples=n, n_features=10, seed=seed)
+
+        def build():
+            model = nn.SimpleNN(seed=seed)
+            loader = DataLoader(TensorDataset(X, y), batch_size=batch, shuffle=True, seed=seed)
+            return model, nn.MSELoss(), loader
+        return build
+
+    def digits(batch, seed):
+        def build():
+            return digits_mlp(16, seed), nn.CrossEntropyLoss(), digits_loader(batch, seed)
+        return build
+
+    return [
+        {"desc": "SimpleNN, 250 samples, batch 32, SGD lr=0.01", "build": regression(250, 32, 0),
+         "opt": lambda p: optim.SGD(p, lr=0.01)},
+        {"desc": "SimpleNN, 120 samples, batch 50, RMSprop lr=0.001", "build": regression(120, 50, 1),
+         "opt": lambda p: optim.RMSprop(p, lr=0.001)},
+        {"desc": "digits MLP, batch 64, Adam lr=0.003", "build": digits(64, 2),
+         "opt": lambda p: optim.Adam(p, lr=0.003)},
+    ]
+
+
+def check_train_one_epoch(train_one_epoch) -> bool:
+    """``train_one_epoch(model, loss_fn, optimizer, loader) -> float``: one pass over the loader.
+
+    It must train exactly like ``course.training.fit`` for one epoch (zero_grad, forward,
+    loss, backward, step for every batch) and return the epoch's mean loss per *sample*
+    (each batch's loss weighted by its number of samples, as ``fit`` records it).
+    """
+    name = "check_train_one_epoch"
+
+    def check(case):
+        model, loss_fn, loader = case["build"]()
+        expected = fit(model, loss_fn, case["opt"](model.parameters()), loader, 1).train_loss[0]
+        expected_params = [np.asarray(p.data) for p in model.parameters()]
+        model, loss_fn, loader = case["build"]()
+        got = _as_float(_value(train_one_epoch, model, loss_fn, case["opt"](model.parameters()), loader))
+        for (a, b) in zip(model.parameters(), expected_params):
+            if not np.allclose(np.asarray(a.data), b, rtol=1e-6, atol=1e-7):
+                return ("the parameters after the epoch differ from course.training.fit's",
+                        "every batch needs optimizer.zero_grad(), forward, loss, loss.backward(), optimizer.step() "
+                        "in that order; without zero_grad the gradients of earlier batches are added in.")
+        if not math.isclose(got, expected, rel_tol=1e-6, abs_tol=1e-9):
+            # the classic slip: the plain mean of the batch losses (the last batch is smaller)
+            sizes = {len(inputs) for inputs, _ in case["build"]()[2]}
+            hint = ("weight each batch's loss by its number of samples: total += loss.item() * len(inputs); "
+                    "count += len(inputs); return total / count." if len(sizes) > 1 else
+                    "return the mean over the epoch of loss.item(), weighted by the batch sizes.")
+            return f"returned {got:.6f}, expected {expected:.6f} (the parameters are right)", hint
+        return None
+
+    return _run(name, "course.training.fit (one epoch)", _epoch_cases(), check)
+
+
+def check_accuracy(accuracy) -> bool:
+    """``accuracy(logits, targets) -> float``: the fraction of rows whose largest logit is the target."""
+    rng = np.random.default_rng(0)
+    cases = []
+    for i, (n, c) in enumerate([(5, 3), (100, 10), (64, 2)]):
+        logits = rng.normal(size=(n, c)).astype(np.float32)
+        cases.append({"desc": f"{n} rows, {c} classes", "logits": logits, "targets": rng.integers(0, c, size=n)})
+    tied = np.array([[1.0, 1.0, 0.0], [0.0, 2.0, 2.0], [3.0, 3.0, 3.0]], dtype=np.float32)
+    cases.append({"desc": "ties: the first largest logit wins, as argmax does", "logits": tied,
+                  "targets": np.array([0, 2, 0])})
+
+    def check(case):
+        expected = _accuracy(case["logits"], case["targets"])
+        got = _as_float(_value(accuracy, case["logits"].copy(), case["targets"].copy()))
+        if not math.isclose(got, expected, rel_tol=1e-12, abs_tol=1e-12):
+            hint = ("a fraction in [0, 1] is expected, not a percentage." if math.isclose(got, 100 * expected)
+                    else "compare argmax over the class axis (axis=1) with the targets, then take the mean.")
+            return f"returned {got:.6f}, expected {expected:.6f}", hint
+        return None
+
+    return _run("check_accuracy", "course.training.accuracy", cases, check)
+
+
+# ------------------------------------------------------------------- 10
+def _finder_run(start_lr, end_lr, num_iter, beta=0.98, diverge_factor=math.inf, seed=0):
+    X, y = make_regression(n_samples=64, n_features=10, seed=seed)
+    model = nn.SimpleNN(seed=seed)
+    loader = DataLoader(TensorDataset(X, y), batch_size=16, shuffle=True, seed=seed)
+    with np.errstate(all="ignore"):
+        return lr_finder.lr_find(model, nn.MSELoss(), optim.SGD(model.parameters(), lr=0.01), loader,
+                                 start_lr=start_lr, end_lr=end_lr, num_iter=num_iter, beta=beta,
+                                 diverge_factor=diverge_factor)
+
+
+def _compare_lists(got, expected, what):
+    try:
+        got = [float(v) for v in got]
+    except (TypeError, ValueError):
+        return f"did not return a list of numbers (got {type(got).__name__})", None
+    if len(got) != len(expected):
+        return f"returned {len(got)} {what}, expected {len(expected)}", None
+    for k, (g, e) in enumerate(zip(got, expected)):
+        if not math.isclose(g, e, rel_tol=RTOL, abs_tol=0.0):
+            return f"{what}[{k}] is {g:.6g}, expected {e:.6g}", None
+    return None
+
+
+def check_exponential_lrs(exponential_lrs) -> bool:
+    """``exponential_lrs(start_lr, end_lr, num_iter) -> list``: the lrs of ``lr_find``'s sweep."""
+    cases = [{"desc": f"start_lr={s}, end_lr={e}, num_iter={n}", "args": (s, e, n)}
+             for s, e, n in [(1e-4, 1.0, 5), (1e-7, 10.0, 30), (0.001, 0.1, 3)]]
+
+    def check(case):
+        expected = _finder_run(*case["args"]).lrs
+        problem = _compare_lists(_value(exponential_lrs, *case["args"]), expected, "lrs")
+        if problem:
+            s, e, n = case["args"]
+            return problem[0], (f"lr_i = start_lr * (end_lr / start_lr) ** (i / (num_iter - 1)) for i in "
+                                f"range(num_iter): the first is start_lr and the last is end_lr.")
+        return None
+
+    return _run("check_exponential_lrs", "course.lr_finder.lr_find", cases, check)
+
+
+def check_smooth_losses(smooth_losses) -> bool:
+    """``smooth_losses(losses, beta) -> list``: the bias-corrected moving average ``lr_find`` records."""
+    cases = [{"desc": f"beta={b}, {n} losses", "beta": b, "n": n} for b, n in [(0.9, 20), (0.98, 40), (0.0, 10)]]
+
+    def check(case):
+        r = _finder_run(1e-4, 0.1, case["n"], beta=case["beta"])
+        got = _value(smooth_losses, list(r.losses), case["beta"])
+        problem = _compare_lists(got, r.smoothed, "smoothed")
+        if problem:
+            first = [float(v) for v in got][:1] if isinstance(got, (list, tuple, np.ndarray)) else []
+            hint = ("without the bias correction the first values are pulled towards 0: divide the average by "
+                    "1 - beta ** (i + 1)." if first and first[0] < 0.5 * r.losses[0] else
+                    "avg = beta * avg + (1 - beta) * loss (avg starts at 0), then record avg / (1 - beta ** (i + 1)).")
+            return problem[0], hint
+        return None
+
+    return _run("check_smooth_losses", "course.lr_finder.lr_find", cases, check)
+
+
+# ------------------------------------------------------------------- 11
+def check_momentum_step_inplace(momentum_step) -> bool:
+    """``momentum_step(p, g, buf, *, lr, momentum)``: SGD with momentum, updating ``p`` and ``buf`` in place.
+
+    It must give the numbers of ``course.optim.SGD`` (after the first step, whose buffer
+    is the gradient itself) and use in-place operators only: no ``p[...] = ...`` copy
+    and at most one temporary array.
+    """
+    name = "check_momentum_step_inplace"
+    cases = [{"desc": f"{n} parameters, lr={lr}, momentum={mu}", "n": n, "lr": lr, "momentum": mu, "seed": s}
+             for s, (n, lr, mu) in enumerate([(5, 0.1, 0.9), (1000, 0.01, 0.5), (7, 1.0, 0.99)])]
+
+    def check(case):
+        rng = np.random.default_rng(case["seed"])
+        p0, grads = rng.normal(size=case["n"]), [rng.normal(size=case["n"]) for _ in range(4)]
+        from .tensor import Parameter
+
+        ref = Parameter(p0.copy())
+        opt = optim.SGD([ref], lr=case["lr"], momentum=case["momentum"])
+        ref.grad = grads[0].copy()
+        opt.step()  # the first step sets buf = g: the learner takes over from there
+        p, buf = np.array(ref.data, copy=True), np.array(opt.state[ref]["momentum_buffer"], copy=True)
+        for step, g in enumerate(grads[1:], 2):
+            ref.grad = g.copy()
+            opt.step()
+            out = _call(momentum_step, p, g.copy(), buf, lr=case["lr"], momentum=case["momentum"])
+            if out is not None and not isinstance(out, np.ndarray):
+                return f"returned {type(out).__name__}; update p and buf in place (return nothing)", None
+            if not np.allclose(p, ref.data, rtol=1e-12, atol=1e-14):
+                return (f"after step {step}, p differs from course.optim.SGD",
+                        "buf *= momentum; buf += g; p -= lr * buf, all in place (p = p - ... makes a new array "
+                        "and leaves the caller's p unchanged).")
+        t = gpu.trace(momentum_step, n=8, lr=case["lr"], momentum=case["momentum"])
+        copies = sum(op.name == "copy" for op in t.ops)
+        if copies or t.temporaries > 1:
+            return (f"the numbers are right, but the step made {t.temporaries} temporaries and {copies} copies "
+                    f"({t.bytes_per_param(4)} bytes per float32 parameter)",
+                    "use augmented assignment only (*=, +=, -=): one temporary, lr * buf, is enough.")
+        return None
+
+    return _run(name, "course.optim.SGD", cases, check, stub_returns_none=False)
+
+
+def check_roofline_time(roofline_time) -> bool:
+    """``roofline_time(flops_per_param, bytes_per_param, n, bandwidth, peak_flops) -> seconds``."""
+    cases = [{"desc": f"{label}, {m.short}", "args": (f, b, n, m.bandwidth, m.flops)}
+             for label, f, b, n in [("Adam fused, 10M", 13, 28, 1e7), ("a matmul-like 100 flop/byte, 1M", 3200, 32, 1e6)]
+             for m in (gpu.MACHINES["cpu"], gpu.MACHINES["h100"])]
+
+    def check(case):
+        f, b, n, bw, peak = case["args"]
+        expected = gpu.roofline_time(f, b, n, gpu.Machine("", "", bw, peak, ""))
+        got = _as_float(_value(roofline_time, *case["args"]))
+        if not math.isclose(got, expected, rel_tol=1e-9):
+            memory, compute = b * n / bw, f * n / peak
+            hint = ("the step takes as long as the slower of the two: max(bytes / bandwidth, flops / peak)."
+                    if math.isclose(got, min(memory, compute), rel_tol=1e-9) or math.isclose(got, memory + compute, rel_tol=1e-9)
+                    else "bytes moved = bytes_per_param * n; flops = flops_per_param * n; time in seconds.")
+            return f"returned {got:.6g} s, expected {expected:.6g} s", hint
+        return None
+
+    return _run("check_roofline_time", "course.gpu.roofline_time", cases, check)

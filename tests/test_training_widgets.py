@@ -1,0 +1,134 @@
+"""The practice widgets (09-11), driven headless: a control change reruns, moves artists, renders."""
+import math
+
+import numpy as np
+import pytest
+
+from course import lr_finder, nn, optim
+from course import training_widgets as tw
+from course.training import History, fit
+
+
+def test_digits_run_is_fit_on_the_same_setup():
+    h = tw.digits_run("SGD", 0.05, "none", epochs=2, seed=1)
+    (_, _), val = tw.digits_data(1)
+    model = tw.digits_mlp(32, 1)
+    ref = fit(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.05, momentum=0.9),
+              tw.digits_loader(64, 1), 2, val=val, classification=True)
+    assert h.as_dict() == ref.as_dict()
+
+
+@pytest.mark.parametrize("name, interval, expected", [
+    ("none", "epoch", [0.1] * 4),
+    ("StepLR", "epoch", [0.1, 0.1, 0.1 * 0.1, 0.1 * 0.1]),
+    ("cosine", "epoch", [0.1 * (1 + math.cos(math.pi * e / 4)) / 2 for e in range(4)]),
+])
+def test_scheduler_lrs_are_the_real_schedulers(name, interval, expected):
+    h = tw.digits_run("Adam", 0.1, name, epochs=4)
+    np.testing.assert_allclose(h.lr, expected, rtol=1e-12)
+
+
+def test_onecycle_is_stepped_per_batch():
+    h = tw.digits_run("Adam", 0.1, "OneCycleLR", epochs=3)
+    steps = len(tw.digits_loader())
+    model = tw.digits_mlp()
+    opt = optim.Adam(model.parameters(), lr=0.1)
+    sched = optim.lr_scheduler.OneCycleLR(opt, max_lr=0.1, epochs=3, steps_per_epoch=steps, cycle_momentum=False)
+    lrs = []
+    for _ in range(3 * steps):
+        lrs.append(opt.param_groups[0]["lr"])
+        opt.step()
+        sched.step()
+    assert h.lr == [lrs[0], lrs[steps], lrs[2 * steps]]
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda: tw.make_optimizer("Adagrad", [], 0.1), "Adagrad"),
+    (lambda: tw.make_scheduler("linear", None, 3, 3), "linear"),
+])
+def test_bad_names(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+def test_cache_rounds_the_lr_and_reuses_runs():
+    cache = tw.RunCache(epochs=1)
+    a = cache.get("Adam", 0.001 * (1 + 1e-9), "none")
+    assert cache.get("Adam", 0.001, "none") is a
+    cache.precompute(optimizers=("SGD",), lrs=(0.01, 0.1), schedulers=("none",))
+    assert set(cache.runs) == {("Adam", 0.001, "none"), ("SGD", 0.01, "none"), ("SGD", 0.1, "none")}
+
+
+def test_picker_moves_its_lines_to_the_chosen_run():
+    p = tw.training_picker(epochs=3)
+    before = p.lines["acc"].get_ydata().copy(), p.png
+    assert p.png[:8] == b"\x89PNG\r\n\x1a\n"
+    p.controls["lr"].value = 0.01
+    h = p.cache.get("Adam", 0.01, "none")
+    np.testing.assert_array_equal(p.lines["acc"].get_ydata(), h.val_accuracy)
+    np.testing.assert_array_equal(p.lines["train"].get_ydata(), h.train_loss)
+    assert not np.array_equal(before[0], h.val_accuracy) and p.png != before[1]
+    assert "lr=0.01" in p.text
+    p.controls["scheduler"].value = "StepLR"
+    np.testing.assert_array_equal(p.lines["lr"].get_ydata(), p.cache.get("Adam", 0.01, "StepLR").lr)
+    p.controls["optimizer"].value = "SGD"
+    assert p.text.startswith("SGD")
+    # the gray reference keeps the first view
+    np.testing.assert_array_equal(p.lines["ref_acc"].get_ydata(), p.cache.get("Adam", 0.001, "none").val_accuracy)
+
+
+class _FakeCache:
+    epochs = 3
+
+    def get(self, optimizer, lr, scheduler):
+        bad = lr > 0.5
+        return History(train_loss=[1.0, math.inf if bad else 0.5, math.nan if bad else 0.2],
+                       val_loss=[1.0, 0.9, 0.8], val_accuracy=[0.5, 0.6, 0.7], lr=[lr] * 3)
+
+
+def test_picker_reports_divergence():
+    p = tw.training_picker(epochs=3, cache=_FakeCache())
+    p.controls["lr"].value = 1.0
+    assert "diverged in epoch 2" in p.text
+    y = p.lines["train"].get_ydata()
+    assert y[0] == 1.0 and np.isnan(y[1:]).all()
+
+
+@pytest.mark.parametrize("beta, factor", [(0.98, 4.0), (0.9, 4.0), (0.0, 2.0), (0.5, 1.5)])
+def test_finder_result_equals_lr_find(beta, factor):
+    sweep = tw.finder_sweep(1e-4, 10.0, 60)
+    model = tw.digits_mlp()
+    with np.errstate(all="ignore"):
+        direct = lr_finder.lr_find(model, nn.CrossEntropyLoss(), tw.make_optimizer("Adam", model.parameters(), 1e-3),
+                                   tw.digits_loader(), start_lr=1e-4, end_lr=10.0, num_iter=60, beta=beta,
+                                   diverge_factor=factor)
+    derived = tw.finder_result(sweep, beta, factor)
+    assert derived == direct
+
+
+def test_finder_explorer_beta_resmooths_and_range_resweeps():
+    p = tw.finder_explorer(num_iter=40, start_lr=1e-4)
+    background = p._background
+    smoothed = p.lines["smoothed"].get_ydata().copy()
+    p.controls["beta"].value = 0.5
+    assert not np.array_equal(p.lines["smoothed"].get_ydata()[: len(smoothed)], smoothed[: len(p.result.lrs)]) \
+        or len(p.result.lrs) != len(smoothed)
+    assert p._background is background  # a beta change keeps the saved background
+    for name in ("valley", "steepest", "minimum/10"):
+        assert p.lines[name].get_xdata()[0] == p.result.suggestion(name)
+    assert len(p.sweeps) == 1
+    p.controls["start_lr"].value = 1e-6
+    assert len(p.sweeps) == 2 and p._background is background  # fixed axes: only lines move
+    assert p.result.lrs[0] == pytest.approx(1e-6)
+    lo, hi = p.axes["loss"].get_xlim()
+    assert lo <= 1e-7 and hi >= 100  # the axes cover every range the sliders allow
+    np.testing.assert_array_equal(p.lines["raw"].get_xdata(), p.result.lrs)
+
+
+def test_traffic_explorer_marker_follows_the_slider():
+    p = tw.traffic_explorer(log10_n=6)
+    p.controls["log10_n"].value = 8
+    xs, ys = p.lines["marker"].get_data()
+    assert np.all(np.asarray(xs) == pytest.approx(1e8))
+    assert min(ys) > 0 and "n = 1e+08" in p.text
+    assert p.static().data == p.png
