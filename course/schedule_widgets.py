@@ -23,7 +23,6 @@ Without a browser (tests, benchmarks)::
 from __future__ import annotations
 
 import base64
-import io
 
 import ipywidgets as W
 import numpy as np
@@ -32,6 +31,7 @@ from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 from matplotlib.ticker import LogFormatter, NullFormatter
 
+from . import png
 from .optim import lr_scheduler as S
 from .plateau import noisy_validation_curve, plateau_timeline
 
@@ -192,28 +192,20 @@ class LiveFigure:
         self._draw()
         if not self.encode_png:
             return
-        from PIL import Image
-
-        w, h = self.canvas.get_width_height(physical=True)
-        buf = io.BytesIO()
-        Image.frombuffer("RGBA", (w, h), self.canvas.buffer_rgba(), "raw", "RGBA", 0, 1).save(
-            buf, format="png", compress_level=1)
-        self.png = buf.getvalue()
+        self.png = png.encode(self.canvas)
         self.output.outputs = ({"output_type": "display_data", "metadata": {},
                                 "data": {"image/png": base64.b64encode(self.png).decode("ascii"),
                                          "text/plain": f"<{type(self).__name__} figure>"}},)
 
     def static(self):
         """The current view as a PNG image (``IPython.display.Image``), for GitHub and nbviewer."""
-        from IPython.display import Image
-
         if not self.png:
             saved, self.encode_png = self.encode_png, True
             try:
                 self.render()
             finally:
                 self.encode_png = saved
-        return Image(data=self.png, format="png")
+        return png.static_image(self.canvas)
 
     def _repr_mimebundle_(self, **kwargs):
         bundle = self.box._repr_mimebundle_(**kwargs)

@@ -23,7 +23,6 @@ True
 """
 from __future__ import annotations
 
-import io
 import math
 from functools import lru_cache
 
@@ -32,7 +31,7 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from . import gpu, lr_finder, nn, optim
+from . import gpu, lr_finder, nn, optim, png
 from .data import DataLoader, TensorDataset, load_digits, train_val_split
 from .training import fit
 
@@ -149,16 +148,7 @@ class RunCache:
                     self.get(o, lr, s)
         return self
 
-
 # ------------------------------------------------------------------- panel
-def _encode_png(canvas) -> bytes:
-    from PIL import Image
-
-    w, h = canvas.get_width_height(physical=True)
-    buf = io.BytesIO()
-    Image.frombuffer("RGBA", (w, h), canvas.buffer_rgba(), "raw", "RGBA", 0, 1).save(
-        buf, format="png", compress_level=1)
-    return buf.getvalue()
 
 
 class Panel:
@@ -205,7 +195,7 @@ class Panel:
         for artist in self.dynamic:
             self.figure.draw_artist(artist)
         if encode:
-            self.png = _encode_png(self.canvas)
+            self.png = png.encode(self.canvas)
             self.image.value = self.png
 
     def _on_change(self, change):
@@ -213,9 +203,7 @@ class Panel:
 
     def static(self):
         """The current view as a plain PNG (``IPython.display.Image``)."""
-        from IPython.display import Image
-
-        return Image(data=self.png, format="png")
+        return png.static_image(self.canvas)
 
     def _repr_mimebundle_(self, **kwargs):
         return self.box._repr_mimebundle_(**kwargs)

@@ -28,7 +28,6 @@ Example:
 from __future__ import annotations
 
 import base64
-import io
 import math
 import textwrap
 
@@ -39,6 +38,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import LogFormatter, LogLocator, MaxNLocator, NullFormatter, NullLocator
 
 from . import landscapes as _landscapes
+from . import png
 from . import viz
 from .analysis import gd_rate, measured_rate, momentum_rate, optimal_gd, optimal_momentum
 from .trajectory import accepted_kwargs, optimizer_name, run, tune_lr
@@ -374,7 +374,7 @@ class Explorer:
         for artist in sorted(self._dynamic_artists(), key=lambda a: a.get_zorder()):
             if artist.get_visible():
                 artist.draw(renderer)
-        self.png = _encode_png(self.canvas)
+        self.png = png.encode(self.canvas)
         self.output.outputs = ({"output_type": "display_data", "metadata": {},
                                 "data": {"image/png": base64.b64encode(self.png).decode("ascii"),
                                          "text/plain": "<course.widgets figure>"}},)
@@ -402,9 +402,7 @@ class Explorer:
 
     def static(self):
         """The current view as a static PNG image (``IPython.display.Image``), for GitHub and nbviewer."""
-        from IPython.display import Image
-
-        return Image(data=self.png, format="png")
+        return png.static_image(self.canvas)
 
     def _repr_mimebundle_(self, **kwargs):
         bundle = self.box._repr_mimebundle_(**kwargs)
@@ -424,17 +422,6 @@ def _plain_log(ax):
     ax.yaxis.set_major_formatter(LogFormatter(labelOnlyBase=True))
     ax.yaxis.set_minor_locator(NullLocator())
     ax.yaxis.set_minor_formatter(NullFormatter())
-
-
-def _encode_png(canvas) -> bytes:
-    from PIL import Image
-
-    w, h = canvas.get_width_height(physical=True)
-    buf = io.BytesIO()
-    # compress_level=1: 4x faster than the default for ~20% more bytes
-    Image.frombuffer("RGBA", (w, h), canvas.buffer_rgba(), "raw", "RGBA", 0, 1).save(buf, format="png",
-                                                                                   compress_level=1)
-    return buf.getvalue()
 
 
 def _html(s):

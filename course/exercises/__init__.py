@@ -6,7 +6,9 @@ One module per part of the course; every checker is importable from here::
 """
 from .optimizers import *  # noqa: F401,F403
 from .optimizers import __all__ as _optimizers
+from .practice import *  # noqa: F401,F403
+from .practice import __all__ as _practice
 from .schedulers import *  # noqa: F401,F403
 from .schedulers import __all__ as _schedulers
 
-__all__ = [*_optimizers, *_schedulers]
+__all__ = [*_optimizers, *_schedulers, *_practice]

@@ -21,12 +21,14 @@ class _BadReturn(Exception):
     """The learner's function returned the wrong kind of thing."""
 
 
-def _call(fn, *args):
+def _call(fn, *args, none_is_stub: bool = True, **kwargs):
+    """``fn(*args, **kwargs)``, raising ``_Stub`` for a stub: ``NotImplementedError``, ``...``,
+    or ``None`` (unless the exercise's function works in place and returns nothing)."""
     try:
-        out = fn(*args)
+        out = fn(*args, **kwargs)
     except NotImplementedError:
         raise _Stub from None
-    if out is None or out is Ellipsis:
+    if out is Ellipsis or (out is None and none_is_stub):
         raise _Stub
     return out
 
@@ -71,7 +73,8 @@ def _run_checks(name, reference_name, cases, run_learner, run_reference, hint, d
                         if e_arr.size > 1:
                             bad = ~np.isclose(g_arr, e_arr, rtol=RTOL, atol=ATOL, equal_nan=True)
                             idx = tuple(int(k) for k in np.argwhere(bad)[0])
-                            print(f"    first difference at index {idx}: expected {e_arr[idx]:.6g}, got {g_arr[idx]:.6g}")
+                            print(f"    first difference at index {idx}: expected {e_arr[idx]:.12g}, got {g_arr[idx]:.12g}"
+                                  f" (off by {g_arr[idx] - e_arr[idx]:.3g})")
                     specific = diagnose(case, step, got_step) if diagnose else None
                     print(f"    hint: {specific or hint}")
                     return False

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from course import practice_exercises as pe
+from course.exercises import practice as pe
 
 
 def stub(*args, **kwargs):
