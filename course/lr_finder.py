@@ -104,6 +104,7 @@ def lr_find(model, loss_fn, optimizer, loader, start_lr: float = 1e-7, end_lr: f
         raise ValueError(f"diverge_factor must be > 1, got {diverge_factor}")
     saved_model = model.state_dict()
     saved_optimizer = copy.deepcopy(optimizer.state_dict())
+    was_training = getattr(model, "training", True)
     lrs, losses, smoothed = [], [], []
     avg, best, stopped = 0.0, math.inf, False
     try:
@@ -133,4 +134,5 @@ def lr_find(model, loss_fn, optimizer, loader, start_lr: float = 1e-7, end_lr: f
             model.load_state_dict(saved_model)
             optimizer.load_state_dict(saved_optimizer)
             optimizer.zero_grad()
+            model.train(was_training)
     return LRFinderResult(lrs, losses, smoothed, stopped)

@@ -19,6 +19,7 @@ def test_sweep_is_exponential_and_restores_everything():
     model, loss_fn, loader = _setup()
     optimizer = optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
     before = {k: np.array(v, copy=True) for k, v in model.state_dict().items()}
+    model.eval()
     result = lr_finder.lr_find(model, loss_fn, optimizer, loader, start_lr=1e-5, end_lr=1.0, num_iter=30)
     ratios = np.diff(np.log(result.lrs))
     np.testing.assert_allclose(ratios, math.log(1e5) / 29, rtol=1e-12)
@@ -28,6 +29,7 @@ def test_sweep_is_exponential_and_restores_everything():
     assert optimizer.param_groups[0]["lr"] == 0.05
     assert optimizer.state_dict()["state"] == {}
     assert all(p.grad is None for p in model.parameters())
+    assert model.training is False  # the mode it was in
 
 
 def test_smoothing_is_a_debiased_ewma():
