@@ -15,7 +15,7 @@ import copy
 import math
 from dataclasses import dataclass
 
-__all__ = ["LRFinderResult", "lr_find", "suggest"]
+__all__ = ["LRFinderResult", "LossSmoother", "lr_find", "suggest"]
 
 
 @dataclass
@@ -33,6 +33,32 @@ class LRFinderResult:
     @property
     def suggestions(self) -> dict:
         return {m: self.suggestion(m) for m in ("valley", "steepest", "minimum/10")}
+
+
+class LossSmoother:
+    """The range test's running loss: a bias-corrected EWMA, and its test for divergence.
+
+    >>> s = LossSmoother(beta=0.5)
+    >>> [s.add(x) for x in (4.0, 2.0)]     # the first value is the loss itself
+    [4.0, 2.6666666666666665]
+    >>> s.diverged(11.0), s.diverged(10.0)  # more than diverge_factor (4) times the best
+    (True, False)
+    """
+
+    def __init__(self, beta: float = 0.98, diverge_factor: float = 4.0):
+        self.beta, self.diverge_factor = beta, diverge_factor
+        self.avg, self.count, self.best = 0.0, 0, math.inf
+
+    def add(self, loss: float) -> float:
+        """Take one loss; return the smoothed value so far."""
+        self.avg = self.beta * self.avg + (1 - self.beta) * loss
+        self.count += 1
+        smoothed = self.avg / (1 - self.beta ** self.count)
+        self.best = min(self.best, smoothed)
+        return smoothed
+
+    def diverged(self, smoothed: float) -> bool:
+        return not math.isfinite(smoothed) or smoothed > self.diverge_factor * self.best
 
 
 def _longest_descent(losses):
@@ -106,7 +132,7 @@ def lr_find(model, loss_fn, optimizer, loader, start_lr: float = 1e-7, end_lr: f
     saved_optimizer = copy.deepcopy(optimizer.state_dict())
     was_training = getattr(model, "training", True)
     lrs, losses, smoothed = [], [], []
-    avg, best, stopped = 0.0, math.inf, False
+    smoother, stopped = LossSmoother(beta, diverge_factor), False
     try:
         model.train()
         batches = _batches(loader)
@@ -120,13 +146,10 @@ def lr_find(model, loss_fn, optimizer, loader, start_lr: float = 1e-7, end_lr: f
             loss.backward()
             optimizer.step()
             value = float(loss.item())
-            avg = beta * avg + (1 - beta) * value
-            debiased = avg / (1 - beta ** (i + 1))
             lrs.append(lr)
             losses.append(value)
-            smoothed.append(debiased)
-            best = min(best, debiased)
-            if not math.isfinite(debiased) or debiased > diverge_factor * best:
+            smoothed.append(smoother.add(value))
+            if smoother.diverged(smoothed[-1]):
                 stopped = True
                 break
     finally:

@@ -300,15 +300,12 @@ def finder_sweep(start_lr: float = 1e-5, end_lr: float = 10.0, num_iter: int = 1
 def finder_result(sweep, beta: float = 0.98, diverge_factor: float = 4.0):
     """What ``lr_find(..., beta, diverge_factor)`` returns, computed from a full :func:`finder_sweep`."""
     lrs, losses, smoothed = [], [], []
-    avg, best, stopped = 0.0, math.inf, False
-    for i, (lr, value) in enumerate(zip(sweep.lrs, sweep.losses)):
-        avg = beta * avg + (1 - beta) * value
-        debiased = avg / (1 - beta ** (i + 1))
+    smoother, stopped = lr_finder.LossSmoother(beta, diverge_factor), False
+    for lr, value in zip(sweep.lrs, sweep.losses):
         lrs.append(lr)
         losses.append(value)
-        smoothed.append(debiased)
-        best = min(best, debiased)
-        if not math.isfinite(debiased) or debiased > diverge_factor * best:
+        smoothed.append(smoother.add(value))
+        if smoother.diverged(smoothed[-1]):
             stopped = True
             break
     return lr_finder.LRFinderResult(lrs, losses, smoothed, stopped)

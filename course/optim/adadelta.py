@@ -1,7 +1,7 @@
 """Adadelta (``torch.optim.Adadelta``)."""
 from __future__ import annotations
 
-from .optimizer import Optimizer, namespace
+from .optimizer import Optimizer, namespace, regularized
 
 __all__ = ["Adadelta"]
 
@@ -66,10 +66,7 @@ class Adadelta(Optimizer):
         xp = namespace(param)
         rho, eps = group["rho"], group["eps"]
         square_avg, acc_delta = state["square_avg"], state["acc_delta"]
-        if group["maximize"]:
-            grad = -grad
-        if group["weight_decay"] != 0:
-            grad = grad + group["weight_decay"] * param
+        grad = regularized(param, grad, group)  # maximize, weight decay
         square_avg *= rho
         square_avg += (1 - rho) * grad * grad
         std = xp.sqrt(square_avg + eps)

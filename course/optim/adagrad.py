@@ -1,7 +1,7 @@
 """Adagrad (``torch.optim.Adagrad``)."""
 from __future__ import annotations
 
-from .optimizer import Optimizer, namespace
+from .optimizer import Optimizer, namespace, regularized
 
 __all__ = ["Adagrad"]
 
@@ -75,10 +75,7 @@ class Adagrad(Optimizer):
     def _update(self, param, grad, state, group, step):
         xp = namespace(param)
         state_sum = state["sum"]
-        if group["maximize"]:
-            grad = -grad
-        if group["weight_decay"] != 0:
-            grad = grad + group["weight_decay"] * param
+        grad = regularized(param, grad, group)  # maximize, weight decay
         clr = group["lr"] / (1 + (step - 1) * group["lr_decay"])
         state_sum += grad * grad
         std = xp.sqrt(state_sum)

@@ -1,7 +1,7 @@
 """Averaged SGD (``torch.optim.ASGD``)."""
 from __future__ import annotations
 
-from .optimizer import Optimizer, namespace, _f32
+from .optimizer import Optimizer, _f32, namespace, regularized
 
 __all__ = ["ASGD"]
 
@@ -71,10 +71,7 @@ class ASGD(Optimizer):
     def _update(self, param, grad, state, group, s):
         eta, mu = s
         ax = state["ax"]
-        if group["maximize"]:
-            grad = -grad
-        if group["weight_decay"] != 0:
-            grad = grad + group["weight_decay"] * param
+        grad = regularized(param, grad, group)  # maximize, weight decay
         param *= 1 - group["lambd"] * eta
         param -= eta * grad
         if mu != 1:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from .. import backend
 from ..tensor import enable_grad
-from .optimizer import Optimizer, _where
+from .optimizer import Optimizer
 
 __all__ = ["LBFGS"]
 

@@ -1,7 +1,7 @@
 """NAdam (``torch.optim.NAdam``)."""
 from __future__ import annotations
 
-from .optimizer import Optimizer, namespace, _f32
+from .optimizer import Optimizer, check_common, _f32, namespace, regularized
 
 __all__ = ["NAdam"]
 
@@ -54,16 +54,7 @@ class NAdam(Optimizer):
     def __init__(self, params, lr: float = 2e-3, betas=(0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0, momentum_decay: float = 4e-3,
                  decoupled_weight_decay: bool = False, *, maximize: bool = False):
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= betas[0] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
-        if not 0.0 <= betas[1] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        check_common(lr, betas, eps, weight_decay)
         if not 0.0 <= momentum_decay:
             raise ValueError(f"Invalid momentum_decay value: {momentum_decay}")
         defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
@@ -87,15 +78,9 @@ class NAdam(Optimizer):
     def _update(self, param, grad, state, group, s):
         xp = namespace(param)
         step, mu, mu_next, mu_product = s
-        lr, (beta1, beta2), eps, weight_decay = group["lr"], group["betas"], group["eps"], group["weight_decay"]
+        lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
         exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
-        if group["maximize"]:
-            grad = -grad
-        if weight_decay != 0:
-            if group["decoupled_weight_decay"]:
-                param *= 1 - lr * weight_decay
-            else:
-                grad = grad + weight_decay * param
+        grad = regularized(param, grad, group)  # maximize, weight decay
         exp_avg += (1 - beta1) * (grad - exp_avg)  # lerp towards grad
         exp_avg_sq *= beta2
         exp_avg_sq += (1 - beta2) * grad * grad

@@ -70,6 +70,34 @@ def _where(i: int, g: int) -> str:
     return f"parameter {i} of param group {g}"
 
 
+def check_common(lr, betas=None, eps=None, weight_decay=None) -> None:
+    """torch's checks, in torch's order and words, for the hyperparameters most optimizers share."""
+    if not 0.0 <= lr:
+        raise ValueError(f"Invalid learning rate: {lr}")
+    if eps is not None and not 0.0 <= eps:
+        raise ValueError(f"Invalid epsilon value: {eps}")
+    for i, beta in enumerate(betas or ()):
+        if not 0.0 <= beta < 1.0:
+            raise ValueError(f"Invalid beta parameter at index {i}: {beta}")
+    if weight_decay is not None and not 0.0 <= weight_decay:
+        raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+
+
+def regularized(param, grad, group):
+    r"""The grad a rule uses: negated if ``maximize``; then, with weight decay :math:`\lambda`,
+    plus :math:`\lambda\theta` (an L2 penalty), or, with ``decoupled_weight_decay``, no change to
+    the grad but :math:`\theta \leftarrow \theta(1 - \gamma\lambda)` in place (AdamW's decay)."""
+    if group["maximize"]:
+        grad = -grad
+    weight_decay = group.get("weight_decay", 0)
+    if weight_decay != 0:
+        if group.get("decoupled_weight_decay", False):
+            param *= 1 - group["lr"] * weight_decay
+        else:
+            grad = grad + weight_decay * param
+    return grad
+
+
 class _Flat:
     """One flat NumPy buffer for a group's parameters, and views of it (NumPy only)."""
 

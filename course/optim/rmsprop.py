@@ -1,7 +1,7 @@
 """RMSprop (``torch.optim.RMSprop``)."""
 from __future__ import annotations
 
-from .optimizer import Optimizer, namespace
+from .optimizer import Optimizer, namespace, regularized
 
 __all__ = ["RMSprop"]
 
@@ -82,10 +82,7 @@ class RMSprop(Optimizer):
         xp = namespace(param)
         lr, alpha, eps, momentum = group["lr"], group["alpha"], group["eps"], group["momentum"]
         square_avg = state["square_avg"]
-        if group["maximize"]:
-            grad = -grad
-        if group["weight_decay"] != 0:
-            grad = grad + group["weight_decay"] * param
+        grad = regularized(param, grad, group)  # maximize, weight decay
         square_avg *= alpha
         square_avg += (1 - alpha) * grad * grad
         if group["centered"]:

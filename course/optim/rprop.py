@@ -1,7 +1,7 @@
 """Rprop (``torch.optim.Rprop``)."""
 from __future__ import annotations
 
-from .optimizer import Optimizer, namespace
+from .optimizer import Optimizer, namespace, regularized
 
 __all__ = ["Rprop"]
 
@@ -63,8 +63,7 @@ class Rprop(Optimizer):
         xp = namespace(param)
         (etaminus, etaplus), (step_size_min, step_size_max) = group["etas"], group["step_sizes"]
         prev, step_size = state["prev"], state["step_size"]
-        if group["maximize"]:
-            grad = -grad
+        grad = regularized(param, grad, group)  # maximize, weight decay
         sign = xp.sign(grad * prev)
         step_size *= xp.where(sign > 0, etaplus, xp.where(sign < 0, etaminus, xp.ones_like(sign)))
         step_size[...] = xp.clip(step_size, step_size_min, step_size_max)

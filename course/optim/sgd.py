@@ -1,7 +1,7 @@
 """Stochastic gradient descent, with momentum and Nesterov momentum (``torch.optim.SGD``)."""
 from __future__ import annotations
 
-from .optimizer import Optimizer, namespace
+from .optimizer import Optimizer, namespace, regularized
 
 __all__ = ["SGD"]
 
@@ -68,11 +68,7 @@ class SGD(Optimizer):
 
     def _update(self, param, grad, state, group, s):
         lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
-        weight_decay = group["weight_decay"]
-        if group["maximize"]:
-            grad = -grad
-        if weight_decay != 0:
-            grad = grad + weight_decay * param
+        grad = regularized(param, grad, group)  # maximize, weight decay
         if momentum != 0:
             buf = state.get("momentum_buffer")
             if buf is None:
