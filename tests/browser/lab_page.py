@@ -43,6 +43,8 @@ class LabNotebook:
     def open(self) -> None:
         self.page.goto(f"{self.base_url}/lab/tree/{self.name}?reset", wait_until="domcontentloaded")
         self.panel.locator(".jp-Cell").first.wait_for(timeout=60_000)
+        # a kernel that has started and is idle (no indicator yet means no kernel yet)
+        self.panel.locator('.jp-Notebook-ExecutionIndicator[data-status="idle"]').wait_for(timeout=120_000)
         self.wait_idle()
 
     def wait_idle(self, timeout: float = 120.0) -> None:
@@ -65,9 +67,14 @@ class LabNotebook:
 
     def run_all(self) -> float:
         start = time.perf_counter()
-        self.page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
-        self.page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
-        time.sleep(0.5)
+        for _ in range(3):  # the click can land before the notebook takes commands: then try again
+            self.page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
+            self.page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline and all(c == "[ ]:" for c in self.executed_counts()):
+                time.sleep(0.2)
+            if not all(c == "[ ]:" for c in self.executed_counts()):
+                break
         self.wait_idle(timeout=300)
         return time.perf_counter() - start
 
