@@ -263,7 +263,7 @@ def test_fast_numpy_paths_equal_the_plain_rule(name):
     """Chunks of a big array (shared among threads) and the flat buffer of many small ones give the plain bits."""
     import array_api_strict as xs
 
-    big, small = (4 * max(THREADS, 2) * CHUNK + 123,), [(37,)] * 40 + [(3, 5)]  # enough chunks for threads
+    big, small = (4 * max(THREADS, 2) * 2 * CHUNK + 123,), [(37,)] * 40 + [(3, 5)]  # enough chunks for threads
     results = []
     for xp in (np, xs):
         rng = np.random.default_rng(1)

@@ -149,6 +149,8 @@ class Optimizer:
         ['dampening', 'lr', 'maximize']
     """
 
+    chunk = CHUNK  # elements per chunk of a large NumPy array (a rule with fewer arrays may take more)
+
     def __init__(self, params, defaults: dict):
         self.defaults = defaults
         self.state = {}
@@ -260,7 +262,7 @@ class Optimizer:
         """The rule on whole arrays, or over cache-sized chunks of large NumPy arrays."""
         arrays = {k: v for k, v in state.items() if _is_array(v)}
         everything = [param, grad, *arrays.values()]
-        if (param.size < 2 * CHUNK or not self._flat_ready(state, group)
+        if (param.size < 2 * self.chunk or not self._flat_ready(state, group)
                 or not all(type(a) is np.ndarray and a.flags.c_contiguous for a in everything)):
             return self._update(param, grad, state, group, s)
         self._chunked(everything[0].reshape(-1), everything[1].reshape(-1), state,
@@ -272,14 +274,16 @@ class Optimizer:
         Every element is computed by the same operations whichever thread runs its chunk,
         so the result does not depend on the number of threads.
         """
+        chunk = self.chunk
+
         def work(starts):
             chunk_state = dict(state)  # one per thread: the chunk's views of the state arrays
             for start in starts:
-                stop = start + CHUNK
+                stop = start + chunk
                 chunk_state.update((k, v[start:stop]) for k, v in arrays.items())
                 self._update(param[start:stop], grad[start:stop], chunk_state, group, s)
 
-        starts = range(0, param.size, CHUNK)
+        starts = range(0, param.size, chunk)
         if THREADS == 1 or len(starts) < 4 * THREADS:
             return work(starts)
         n = len(starts)
