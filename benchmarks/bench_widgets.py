@@ -61,8 +61,8 @@ def bench(builder, name, repeats):
     slider = w.sliders[name]
     runs = Clock(w._run_all)
     w._run_all = runs
-    encode = Clock(widgets._encode_png)
-    widgets._encode_png = encode
+    encode = Clock(widgets.png.encode)
+    widgets.png.encode = encode
     total, compute, png = [], [], []
     try:
         for v in slider_values(slider, repeats):
@@ -73,7 +73,7 @@ def bench(builder, name, repeats):
             compute.append(runs.total)
             png.append(encode.total)
     finally:
-        widgets._encode_png = encode.fn
+        widgets.png.encode = encode.fn
     ms = lambda xs: 1e3 * statistics.median(xs)  # noqa: E731
     agg = [t - c - p for t, c, p in zip(total, compute, png)]
     return ms(total), ms(compute), ms(agg), ms(png), w.figure.canvas.get_width_height()
