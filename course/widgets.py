@@ -335,7 +335,10 @@ class Explorer:
         # the figure's title: the explanation and invalid runs; divergence is in the legend already
         shown = "; ".join(t for t in [text] + [m for m in messages if ": invalid (" in m] if t)
         head = self.title or ""
-        self._suptitle = self.figure.suptitle(textwrap.fill(" | ".join(t for t in (head, shown) if t), 150), fontsize=9)
+        # the settings in the title: every slider notch shows, and a saved picture says what it is
+        settings = " · ".join(f"{k} {v:.3g}" if isinstance(v, float) else f"{k} {v}" for k, v in self.values().items())
+        self._suptitle = self.figure.suptitle(
+            textwrap.fill(" | ".join(t for t in (head, settings, shown) if t), 150), fontsize=9)
         self.status_html.value = f"<b>{_html(self.status)}</b>" if self.status else ""
         self.render()
 
