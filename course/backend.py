@@ -21,9 +21,20 @@ _VALID = ("numpy", "cupy")
 _current: str | None = None
 
 
+_NAMESPACES: dict = {}  # tuple of array types -> namespace: it depends on the types only
+
+
 def namespace(*arrays):
-    """The array-API namespace shared by ``arrays`` (numpy, cupy, array_api_strict, ...)."""
-    return array_api_compat.array_namespace(*arrays)
+    """The array-API namespace shared by ``arrays`` (numpy, cupy, array_api_strict, ...).
+
+    Memoized by the arrays' types: the autograd asks once per operation, and asking
+    ``array_api_compat`` each time costs a tenth of a small network's training step.
+    """
+    key = tuple(map(type, arrays))
+    xp = _NAMESPACES.get(key)
+    if xp is None:
+        xp = _NAMESPACES[key] = array_api_compat.array_namespace(*arrays)
+    return xp
 
 
 def _import_cupy():

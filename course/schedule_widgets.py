@@ -32,6 +32,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import LogFormatter, NullFormatter
 
 from . import png
+from .sliders import log_min, notch
 from .optim import lr_scheduler as S
 from .plateau import noisy_validation_curve, plateau_timeline
 
@@ -69,11 +70,11 @@ def make_control(name: str, spec):
         raise ValueError(f"Invalid control {name!r}: need min < max and min <= value <= max, got {spec!r}")
     common = dict(value=value, description=name, style=style, continuous_update=True)
     if len(spec) == 4 and spec[3] == "log":
-        return W.FloatLogSlider(min=float(np.log10(lo)), max=float(np.log10(hi)), step=0.05,
+        return W.FloatLogSlider(min=log_min(lo, value, 0.05), max=float(np.log10(hi)), step=0.05,
                                 readout_format=".3g", **common)
     if all(isinstance(v, int) and not isinstance(v, bool) for v in (lo, hi, value)):
         return W.IntSlider(min=lo, max=hi, step=spec[3] if len(spec) == 4 else 1, **common)
-    step = spec[3] if len(spec) == 4 else (hi - lo) / 100
+    step = spec[3] if len(spec) == 4 else notch(lo, hi, value, notches=100)
     return W.FloatSlider(min=lo, max=hi, step=step, readout_format=".3g", **common)
 
 

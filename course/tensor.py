@@ -61,6 +61,8 @@ def enable_grad():
 
 
 def _is_array(x) -> bool:
+    if type(x) is np.ndarray:  # the common case, asked several times per operation
+        return True
     return array_api_compat.is_array_api_obj(x) and not isinstance(x, (bool, int, float, complex))
 
 

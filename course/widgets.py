@@ -40,6 +40,7 @@ from matplotlib.ticker import LogFormatter, LogLocator, MaxNLocator, NullFormatt
 from . import landscapes as _landscapes
 from . import png
 from . import viz
+from .sliders import log_min, notch
 from .analysis import gd_rate, measured_rate, momentum_rate, optimal_gd, optimal_momentum
 from .trajectory import accepted_kwargs, optimizer_name, run, tune_lr
 
@@ -48,6 +49,8 @@ __all__ = ["Explorer", "explore", "lr_explorer", "sgd_explorer", "momentum_explo
 
 RUN_KEYS = ("steps", "noise", "batch_size", "seed", "scheduler")
 PANELS = ("contour", "loss", "rate", "effective", "lr")
+TITLE_SIZE = 9  # points
+TITLE_CHAR_EM = 0.6  # a generous mean character width of DejaVu Sans, in ems
 
 
 # ------------------------------------------------------------------ sliders
@@ -87,12 +90,19 @@ def make_slider(name: str, spec):
     if log:
         if not lo > 0:
             raise ValueError(f"Invalid slider {name!r}: a log slider needs min > 0, got {lo}")
-        return W.FloatLogSlider(value=value, base=10, min=math.log10(lo), max=math.log10(hi), step=0.02,
+        return W.FloatLogSlider(value=value, base=10, min=log_min(lo, value, 0.02), max=math.log10(hi), step=0.02,
                                 description=name, readout_format=".3g", style=style, layout=layout)
     if all(isinstance(v, int) for v in (lo, hi, value)):
         return W.IntSlider(value=value, min=lo, max=hi, step=1, description=name, style=style, layout=layout)
-    return W.FloatSlider(value=value, min=lo, max=hi, step=(hi - lo) / 200, description=name,
-                         readout_format=".3g", style=style, layout=layout)
+    return W.FloatSlider(value=value, min=lo, max=hi, step=notch(lo, hi, value), description=name,
+                         readout_format=".4g", style=style, layout=layout)
+
+
+def _shown(name: str, value, slider) -> str:
+    """``name value`` as the slider's own readout shows it."""
+    if isinstance(value, float):
+        return f"{name} {value:{getattr(slider, 'readout_format', '.4g')}}"
+    return f"{name} {value}"
 
 
 def _normalize_optimizers(optimizers):
@@ -180,7 +190,8 @@ class Explorer:
         n = len(panels)
         self.figure = Figure(figsize=figsize or (4.3 * n, 3.9), dpi=dpi, layout="constrained")
         self.canvas = FigureCanvasAgg(self.figure)
-        self._background, self._layout_frozen = None, False
+        self._background, self._layout_frozen, self._title_lines = None, False, None
+        self._background_at = None
         axs = self.figure.subplots(1, n, squeeze=False)[0]
         self.axes = dict(zip(panels, axs))
         self._build_static()
@@ -326,9 +337,11 @@ class Explorer:
         if self.lr_marker is not None:
             lr = float(self.sliders["lr"].value)
             self.lr_marker.set_xdata([lr, lr])
+        steps = self.values().get("steps", self.steps)
         for key in ("loss", "effective", "lr"):
-            if key in self.axes:
-                _rescale(self.axes[key])
+            if key in self.axes:  # x: all the steps, fixed (a run that stops early shows it)
+                self.axes[key].set_xlim(0, max(1, steps))
+                _rescale_y(self.axes[key])
         self.axes["contour"].legend(loc="upper right", fontsize=7)
         text = self.describe(self) if self.describe is not None else ""
         self.status = "; ".join([t for t in [text] + messages if t])
@@ -336,11 +349,25 @@ class Explorer:
         shown = "; ".join(t for t in [text] + [m for m in messages if ": invalid (" in m] if t)
         head = self.title or ""
         # the settings in the title: every slider notch shows, and a saved picture says what it is
-        settings = " · ".join(f"{k} {v:.3g}" if isinstance(v, float) else f"{k} {v}" for k, v in self.values().items())
-        self._suptitle = self.figure.suptitle(
-            textwrap.fill(" | ".join(t for t in (head, settings, shown) if t), 150), fontsize=9)
+        settings = " · ".join(_shown(k, v, self.sliders.get(k)) for k, v in self.values().items())
+        self._suptitle = self.figure.suptitle(self._fit_title(" | ".join(t for t in (head, settings, shown) if t)),
+                                              fontsize=TITLE_SIZE)
         self.status_html.value = f"<b>{_html(self.status)}</b>" if self.status else ""
         self.render()
+
+    def _fit_title(self, text: str) -> str:
+        """Wrap the title to the figure's width. The layout is frozen after the first draw, so a
+        title never takes more lines than it had then (plus one spare): the rest is cut with '...'
+        (the status line above the figure keeps the whole text)."""
+        width = int(self.figure.get_figwidth() * 72 / (TITLE_CHAR_EM * TITLE_SIZE))
+        lines = textwrap.wrap(text, width) or [""]
+        if self._title_lines is None:
+            self._title_lines = len(lines) + 1 if self.describe is not None else len(lines)
+            return "\n".join(lines + ["" for _ in range(self._title_lines - len(lines))])
+        if len(lines) > self._title_lines:
+            lines = lines[:self._title_lines]
+            lines[-1] = lines[-1][:width - 3] + "..."
+        return "\n".join(lines)
 
     def _dynamic_artists(self):
         """What a redraw draws over the background: paths, legends, ticks and curves; not the
@@ -350,9 +377,13 @@ class Explorer:
         for key, ax in self.axes.items():
             if key == "rate":
                 out.append(self.lr_marker)
-            elif key != "contour":
-                out += [ax.xaxis, ax.yaxis] + list(ax.lines) + list(ax.spines.values())
+            elif key != "contour":  # the x axes are fixed: in the background until steps change
+                out += [ax.yaxis] + list(ax.lines) + list(ax.spines.values())
         return out + [self._suptitle]
+
+    def _background_key(self):
+        """What the saved background shows that a slider can change: the x ranges."""
+        return tuple(ax.get_xlim() for key, ax in self.axes.items() if key not in ("contour", "rate"))
 
     def _snapshot_background(self):
         """Draw everything that never moves once (the contour above all) and keep the pixels."""
@@ -365,12 +396,13 @@ class Explorer:
             a.set_visible(False)
         self.canvas.draw()
         self._background = self.canvas.copy_from_bbox(self.figure.bbox)
+        self._background_at = self._background_key()
         for a, visible in dynamic:
             a.set_visible(visible)
 
     def render(self):
         """Redraw what moves over the saved background (Agg), encode a PNG, show it in the Output."""
-        if self._background is None:
+        if self._background is None or self._background_at != self._background_key():
             self._snapshot_background()
         self.canvas.restore_region(self._background)
         renderer = self.canvas.get_renderer()
@@ -431,23 +463,20 @@ def _html(s):
     return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _rescale(ax):
-    """Fit the axes to their finite data (NaNs and hidden lines ignored)."""
-    xs, ys = [], []
+def _rescale_y(ax):
+    """Fit the y axis to the finite data (NaNs and hidden lines ignored)."""
+    ys = []
     for line in ax.lines:
         if not line.get_visible():
             continue
-        x, y = np.asarray(line.get_xdata(), float), np.asarray(line.get_ydata(), float)
-        ok = np.isfinite(x) & np.isfinite(y)
+        y = np.asarray(line.get_ydata(), float)
+        ok = np.isfinite(y)
         if ax.get_yscale() == "log":
             ok &= y > 0
-        xs.append(x[ok])
         ys.append(y[ok])
-    x = np.concatenate(xs) if xs else np.array([])
     y = np.concatenate(ys) if ys else np.array([])
     if not len(y):
         return
-    ax.set_xlim(0, max(1.0, float(x.max())))
     lo, hi = float(y.min()), float(y.max())
     if ax.get_yscale() == "log":
         lo, hi = max(lo, 1e-300), max(hi, 1e-300)

@@ -123,3 +123,20 @@ def test_no_show_and_axes_reuse():
     fig, ax = plt.subplots()
     assert viz.contour(L.beale(), ax=ax) is ax
     assert viz.plot_losses(run("SGD", "beale", steps=5, lr=1e-3), ax=ax) is ax
+
+
+def test_log_y_labels_plainly_and_thins_out_over_many_decades():
+    fig, (narrow, wide) = plt.subplots(1, 2)
+    narrow.plot([1, 2, 3], [0.5, 0.2, 0.06])
+    wide.plot([1, 2, 3], [1.0, 1e-3, 1e-6])
+    viz.log_y(narrow)
+    viz.log_y(wide)
+    fig.canvas.draw()
+    for ax in (narrow, wide):
+        assert ax.get_yscale() == "log" and not ax.yaxis.get_minorticklocs().size
+        labels = [t.get_text() for t in ax.get_yticklabels() if t.get_text()]
+        assert labels and not any("$" in t or "^" in t for t in labels), labels
+    lo, hi = wide.get_ylim()
+    ticks = [t for t in wide.get_yticks() if lo <= t <= hi]
+    assert all(np.isclose(np.log10(t), round(np.log10(t))) for t in ticks), ticks
+    plt.close(fig)

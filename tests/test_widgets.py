@@ -84,7 +84,17 @@ def test_extreme_values_never_crash(name):
                 if r.diverged:
                     assert f"{label} diverged at step {r.diverged_at}" in w.status
                     assert f"diverged at step {r.diverged_at}" in line.get_label()
+            assert_title_fits(w)
     assert w.png[:4] == b"\x89PNG"
+
+
+def assert_title_fits(w):
+    """The title stays inside the figure and above every panel, whatever the sliders say."""
+    renderer = w.canvas.get_renderer()
+    box = w.figure.texts[0].get_window_extent(renderer)
+    assert w.figure.bbox.x0 <= box.x0 and box.x1 <= w.figure.bbox.x1, w.figure.texts[0].get_text()
+    for ax in w.figure.axes:
+        assert box.y0 >= ax.title.get_window_extent(renderer).y1 - 1, w.figure.texts[0].get_text()
 
 
 def test_lr_beyond_two_over_L_says_it_diverges():
@@ -190,3 +200,25 @@ def test_make_slider_kinds():
     assert isinstance(widgets.make_slider("nesterov", True), W.Checkbox)
     s = W.FloatSlider(value=0.3)
     assert widgets.make_slider("x", s) is s
+
+
+def pixels(png_bytes):
+    from io import BytesIO
+
+    from PIL import Image
+    return np.asarray(Image.open(BytesIO(png_bytes)))
+
+
+@pytest.mark.parametrize("moves", [{"lr": 0.02}, {"steps": 150}, {"steps": 30, "lr": 0.005}])
+def test_blitting_draws_the_same_pixels_as_a_full_redraw(moves):
+    """A change draws only what moves over a saved background; the picture must be exactly what
+    drawing the whole figure gives (the steps slider changes the x axes, which live in the
+    background, so the background must be taken again)."""
+    w = widgets.explore({"SGD": "SGD", "Adam": "Adam"}, "beale",
+                        {"lr": (1e-4, 0.1, 1e-3, "log"), "steps": (10, 200, 50)}, panels=("contour", "loss", "lr"))
+    w.set(**moves)
+    blitted = w.png
+    assert w.axes["loss"].get_xlim() == (0, moves.get("steps", 50))
+    w._background = None  # force the full draw
+    w.render()
+    assert np.array_equal(pixels(blitted), pixels(w.png))

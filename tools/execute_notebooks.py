@@ -20,13 +20,26 @@ ROOT = Path(__file__).resolve().parents[1]
 def execute(path: Path, timeout: int = 600) -> float:
     nb = nbformat.read(path, as_version=4)
     nb.metadata.pop("widgets", None)  # saved widget state only bloats the file
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)  # timestamps would change every file on every run
     start = time.perf_counter()
-    NotebookClient(nb, timeout=timeout, kernel_name="python3",
+    NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False, coalesce_streams=True,
                    resources={"metadata": {"path": str(path.parent)}}).execute()
     elapsed = time.perf_counter() - start
     nb.metadata.pop("widgets", None)
+    _number_widget_views(nb)
     nbformat.write(nb, path)
     return elapsed
+
+
+def _number_widget_views(nb) -> None:
+    """Widget views point at random model ids (uuid4) of models that are not saved; number them
+    instead, so that re-running an unchanged notebook leaves its file byte for byte the same."""
+    views = (out["data"]["application/vnd.jupyter.widget-view+json"]
+             for cell in nb.cells for out in cell.get("outputs", ())
+             if "application/vnd.jupyter.widget-view+json" in out.get("data", {}))
+    for k, view in enumerate(views):
+        view["model_id"] = f"{k:032x}"
 
 
 def main(argv: list[str]) -> int:

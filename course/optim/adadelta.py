@@ -59,9 +59,6 @@ class Adadelta(Optimizer):
         xp = namespace(param)
         return {"step": 0.0, "square_avg": xp.zeros_like(param), "acc_delta": xp.zeros_like(param)}
 
-    def _advance(self, state, group):
-        state["step"] += 1
-
     def _update(self, param, grad, state, group, s):
         xp = namespace(param)
         rho, eps = group["rho"], group["eps"]

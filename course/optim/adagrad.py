@@ -68,10 +68,6 @@ class Adagrad(Optimizer):
         value = self.defaults["initial_accumulator_value"]
         return {"step": 0.0, "sum": xp.full_like(param, value)}
 
-    def _advance(self, state, group):
-        state["step"] += 1
-        return state["step"]
-
     def _update(self, param, grad, state, group, step):
         xp = namespace(param)
         state_sum = state["sum"]

@@ -65,10 +65,6 @@ class Adam(Optimizer):
             state["max_exp_avg_sq"] = xp.zeros_like(param)
         return state
 
-    def _advance(self, state, group):
-        state["step"] += 1
-        return state["step"]
-
     def _update(self, param, grad, state, group, step):
         xp = namespace(param)
         lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]

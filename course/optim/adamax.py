@@ -51,10 +51,6 @@ class Adamax(Optimizer):
         xp = namespace(param)
         return {"step": 0.0, "exp_avg": xp.zeros_like(param), "exp_inf": xp.zeros_like(param)}
 
-    def _advance(self, state, group):
-        state["step"] += 1
-        return state["step"]
-
     def _update(self, param, grad, state, group, step):
         xp = namespace(param)
         lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]

@@ -357,8 +357,12 @@ class Optimizer:
         return {}
 
     def _advance(self, state, group):
-        """Move the Python-number counters in ``state``; return what ``_update`` needs."""
-        return None
+        """Move the Python-number counters in ``state``; return what ``_update`` needs.
+        By default: count the step, as torch does for every rule that keeps ``state["step"]``."""
+        if "step" not in state:
+            return None
+        state["step"] += 1
+        return state["step"]
 
     def _flat_ready(self, state, group) -> bool:
         """Can the rule run on pieces of the arrays? (Not while it still creates state.)"""

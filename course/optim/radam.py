@@ -63,10 +63,6 @@ class RAdam(Optimizer):
         xp = namespace(param)
         return {"step": 0.0, "exp_avg": xp.zeros_like(param), "exp_avg_sq": xp.zeros_like(param)}
 
-    def _advance(self, state, group):
-        state["step"] += 1
-        return state["step"]
-
     def _update(self, param, grad, state, group, step):
         xp = namespace(param)
         lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]

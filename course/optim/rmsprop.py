@@ -75,9 +75,6 @@ class RMSprop(Optimizer):
             state["grad_avg"] = xp.zeros_like(param)
         return state
 
-    def _advance(self, state, group):
-        state["step"] += 1
-
     def _update(self, param, grad, state, group, s):
         xp = namespace(param)
         lr, alpha, eps, momentum = group["lr"], group["alpha"], group["eps"], group["momentum"]

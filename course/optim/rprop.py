@@ -56,9 +56,6 @@ class Rprop(Optimizer):
         xp = namespace(param)
         return {"step": 0.0, "prev": xp.zeros_like(param), "step_size": xp.full_like(param, group["lr"])}
 
-    def _advance(self, state, group):
-        state["step"] += 1
-
     def _update(self, param, grad, state, group, s):
         xp = namespace(param)
         (etaminus, etaplus), (step_size_min, step_size_max) = group["etas"], group["step_sizes"]

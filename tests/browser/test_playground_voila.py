@@ -51,11 +51,17 @@ def test_playground_in_voila(browser, voila, screenshot_dir):
         page.locator(".widget-dropdown select").filter(has_text="OneCycleLR").select_option("OneCycleLR")
         assert page.evaluate("() => window.__courseWatch") is not None, "choosing a scheduler did not redraw"
 
+        page.locator(".widget-vbox").first.screenshot(path=str(screenshot_dir / "playground.png"))
+
         for key in ("End", "Home"):  # both ends of the lr range: a message, never a crash
             page.evaluate(_WATCH_JS, 20_000)
             handle.press(key)
             page.evaluate("() => window.__courseWatch")
+            if key == "End":
+                assert "diverged at step" in page.inner_text("body"), "no message at 100x the tuned lrs"
         assert "Traceback" not in page.inner_text("body")
-        page.locator(".widget-vbox").first.screenshot(path=str(screenshot_dir / "playground.png"))
+        page.evaluate(_WATCH_JS, 20_000)
+        handle.press("ArrowRight")
+        assert page.evaluate("() => window.__courseWatch") is not None, "the race froze after the ends"
     finally:
         page.close()
