@@ -33,6 +33,7 @@ from matplotlib.ticker import LogFormatter, NullFormatter
 
 from . import png
 from .sliders import log_min, notch
+from .widget_view import WidgetView
 from .optim import lr_scheduler as S
 from .plateau import noisy_validation_curve, plateau_timeline
 
@@ -102,7 +103,7 @@ def _fit(ax, x, ys, log=False):
 
 
 # ------------------------------------------------------------------ the live figure
-class LiveFigure:
+class LiveFigure(WidgetView):
     """Controls plus a figure on Agg, redrawn into an ``ipywidgets.Output`` on every change.
 
     Attributes:
@@ -137,18 +138,6 @@ class LiveFigure:
         self.update()
         for s in self.sliders.values():
             s.observe(lambda change: self.update(), names="value")
-
-    def values(self) -> dict:
-        """The current control values, by name."""
-        return {name: s.value for name, s in self.sliders.items()}
-
-    def set(self, **values):
-        """Set several controls (each set redraws); returns self."""
-        for name, value in values.items():
-            if name not in self.sliders:
-                raise ValueError(f"no slider named {name!r}; sliders: {list(self.sliders)}")
-            self.sliders[name].value = value
-        return self
 
     def update(self):
         """Recompute with the current values, move the artists, render (what a slider change does)."""
@@ -206,13 +195,7 @@ class LiveFigure:
                 self.render()
             finally:
                 self.encode_png = saved
-        return png.static_image(self.canvas)
-
-    def _repr_mimebundle_(self, **kwargs):
-        bundle = self.box._repr_mimebundle_(**kwargs)
-        data = bundle[0] if isinstance(bundle, tuple) else bundle
-        data["text/plain"] = repr(self)
-        return bundle
+        return super().static()
 
     def _redraw(self, values) -> str:  # pragma: no cover - subclasses
         raise NotImplementedError

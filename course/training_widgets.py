@@ -34,6 +34,7 @@ from matplotlib.figure import Figure
 from . import gpu, lr_finder, nn, optim, png
 from .data import DataLoader, TensorDataset, load_digits, train_val_split
 from .training import fit
+from .widget_view import WidgetView
 
 __all__ = ["OPTIMIZERS", "SCHEDULERS", "digits_data", "digits_mlp", "digits_loader", "make_optimizer",
            "make_scheduler", "digits_run", "RunCache", "Panel", "training_picker", "finder_sweep",
@@ -151,7 +152,7 @@ class RunCache:
 # ------------------------------------------------------------------- panel
 
 
-class Panel:
+class Panel(WidgetView):
     """Controls, a figure, and the artists a change moves.
 
     Attributes:
@@ -175,9 +176,6 @@ class Panel:
         for control in controls.values():
             control.observe(self._on_change, names="value")
 
-    def values(self) -> dict:
-        return {name: c.value for name, c in self.controls.items()}
-
     def update(self):
         """Recompute, move the artists, render (in full only when the redraw changed the axes)."""
         if self._redraw(self, **self.values()):
@@ -198,15 +196,11 @@ class Panel:
             self.png = png.encode(self.canvas)
             self.image.value = self.png
 
+    def inputs(self) -> dict:
+        return self.controls
+
     def _on_change(self, change):
         self.update()
-
-    def static(self):
-        """The current view as a plain PNG (``IPython.display.Image``)."""
-        return png.static_image(self.canvas)
-
-    def _repr_mimebundle_(self, **kwargs):
-        return self.box._repr_mimebundle_(**kwargs)
 
     def __repr__(self):
         return f"<Panel {self.values()}>"

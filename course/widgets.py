@@ -43,6 +43,7 @@ from . import viz
 from .sliders import log_min, notch
 from .analysis import gd_rate, measured_rate, momentum_rate, optimal_gd, optimal_momentum
 from .trajectory import accepted_kwargs, optimizer_name, run, tune_lr
+from .widget_view import WidgetView
 
 __all__ = ["Explorer", "explore", "lr_explorer", "sgd_explorer", "momentum_explorer", "rmsprop_explorer",
            "adam_explorer", "race", "make_slider", "RACE_OPTIMIZERS"]
@@ -127,7 +128,7 @@ def _normalize_optimizers(optimizers):
 
 
 # ----------------------------------------------------------------- explorer
-class Explorer:
+class Explorer(WidgetView):
     """An interactive figure: sliders, a status line and a figure of one or more panels.
 
     Build it with :func:`explore` or one of the ready-made builders.  What tests and
@@ -270,10 +271,6 @@ class Explorer:
             viz.plot_gd_rate(self.landscape, ax=ax, lr_max=lr_max)
             self.lr_marker = ax.axvline(0.0, color="tab:blue", linewidth=2, label="lr")
             ax.set_title("gradient descent's rate")
-
-    def values(self) -> dict:
-        """The current slider values, by name."""
-        return {name: s.value for name, s in self.sliders.items()}
 
     def _active(self):
         if "optimizers" in self.controls:
@@ -427,24 +424,6 @@ class Explorer:
         self.update()
 
     # ------------------------------------------------------------- showing
-    def set(self, **values):
-        """Set several sliders (each set redraws); returns self.  ``w.set(lr=0.1, momentum=0.9)``."""
-        for name, value in values.items():
-            if name not in self.sliders:
-                raise ValueError(f"no slider named {name!r}; sliders: {list(self.sliders)}")
-            self.sliders[name].value = value
-        return self
-
-    def static(self):
-        """The current view as a static PNG image (``IPython.display.Image``), for GitHub and nbviewer."""
-        return png.static_image(self.canvas)
-
-    def _repr_mimebundle_(self, **kwargs):
-        bundle = self.box._repr_mimebundle_(**kwargs)
-        data = bundle[0] if isinstance(bundle, tuple) else bundle
-        data["text/plain"] = repr(self)
-        return bundle
-
     def __repr__(self):
         return f"Explorer({', '.join(self.optimizers)} on {self.landscape.title}; sliders: {', '.join(self.sliders) or '-'})"
 

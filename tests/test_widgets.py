@@ -7,7 +7,7 @@ matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from course import landscapes as L, widgets  # noqa: E402
+from course import landscapes as L, schedule_widgets, training_widgets, widgets  # noqa: E402
 from course.analysis import momentum_rate  # noqa: E402
 from course.trajectory import tune_lr  # noqa: E402
 
@@ -222,3 +222,18 @@ def test_blitting_draws_the_same_pixels_as_a_full_redraw(moves):
     w._background = None  # force the full draw
     w.render()
     assert np.array_equal(pixels(blitted), pixels(w.png))
+
+
+@pytest.mark.parametrize("build", [lambda: widgets.lr_explorer(steps=10),
+                                   lambda: schedule_widgets.schedule_explorer("StepLR"),
+                                   lambda: training_widgets.traffic_explorer()])
+def test_every_widget_sets_by_name_and_a_bad_name_moves_nothing(build):
+    w = build()
+    name, control = next(iter(w.inputs().items()))
+    before, png = w.values(), w.png
+    with pytest.raises(ValueError, match="no slider named 'nope'"):
+        w.set(**{name: control.value}, nope=1)
+    assert w.values() == before and w.png == png
+    new = control.max if not hasattr(control, "base") else control.base ** control.max
+    assert w.set(**{name: new}) is w and w.values() != before and w.png != png
+    assert w.static().data[:4] == b"\x89PNG" and repr(w) in str(w._repr_mimebundle_())
