@@ -49,7 +49,7 @@ def _change(panel, name, encode):
 
 def main():
     rows = []
-    picker = tw.training_picker()
+    picker = tw.training_picker(prefetch=False)  # no background training while timing
     lrs = [1e-3, 10 ** -2.5, 1e-2, 10 ** -1.5]
     picker.cache.precompute(lrs=lrs)
     start = time.perf_counter()

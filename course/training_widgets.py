@@ -24,6 +24,7 @@ True
 from __future__ import annotations
 
 import math
+import threading
 from functools import lru_cache
 
 import ipywidgets as W
@@ -123,6 +124,11 @@ def digits_run(optimizer: str = "Adam", lr: float = 1e-3, scheduler: str = "none
 class RunCache:
     """Memoized :func:`digits_run` results, keyed by (optimizer, lr to 4 significant digits, scheduler).
 
+    :meth:`prefetch` trains the runs a learner is likely to ask for next in a background thread,
+    so that the next slider notch is already there. A run is trained once: asking for one that
+    the background is training waits for it. Every run is seeded, so where it was trained
+    changes nothing.
+
     >>> cache = RunCache(epochs=1)
     >>> cache.get("SGD", 0.0100000001, "none") is cache.get("SGD", 0.01, "none")
     True
@@ -130,6 +136,10 @@ class RunCache:
 
     def __init__(self, epochs: int = 20, **run_kwargs):
         self.epochs, self.run_kwargs, self.runs = epochs, run_kwargs, {}
+        self._lock = threading.Lock()
+        self._training = {}  # key -> Event, set when that run is in self.runs (or failed)
+        self._generation = 0  # a new prefetch list makes the old one stop
+        self.prefetcher = None  # the background thread, while it works
 
     @staticmethod
     def key(optimizer, lr, scheduler):
@@ -137,9 +147,45 @@ class RunCache:
 
     def get(self, optimizer, lr, scheduler):
         key = self.key(optimizer, lr, scheduler)
-        if key not in self.runs:
-            self.runs[key] = digits_run(*key, epochs=self.epochs, **self.run_kwargs)
-        return self.runs[key]
+        while True:
+            with self._lock:
+                if key in self.runs:
+                    return self.runs[key]
+                busy = self._training.get(key)
+                if busy is None:
+                    done = self._training[key] = threading.Event()
+            if busy is None:
+                break
+            busy.wait()  # the other thread's run; if it failed, train it here (and raise here)
+        try:
+            run = digits_run(*key, epochs=self.epochs, **self.run_kwargs)
+            with self._lock:
+                self.runs[key] = run
+            return run
+        finally:
+            with self._lock:
+                del self._training[key]
+            done.set()
+
+    def prefetch(self, settings) -> threading.Thread:
+        """Train ``settings`` (``(optimizer, lr, scheduler)`` tuples, most wanted first) in a
+        background thread. A later call replaces the list: the thread stops after its current run."""
+        with self._lock:
+            self._generation += 1
+            generation = self._generation
+
+        def work():
+            for setting in settings:
+                if self._generation != generation:
+                    return
+                try:
+                    self.get(*setting)
+                except Exception:  # noqa: BLE001 - the foreground will meet (and show) the same error
+                    return
+
+        self.prefetcher = threading.Thread(target=work, name="course-prefetch", daemon=True)
+        self.prefetcher.start()
+        return self.prefetcher
 
     def precompute(self, optimizers=OPTIMIZERS, lrs=(1e-3,), schedulers=SCHEDULERS):
         """Fill the cache for a grid (same code path as a live change)."""
@@ -217,11 +263,13 @@ def _finite_or_nan(values):
 
 # --------------------------------------------------------------- 09 picker
 def training_picker(optimizer: str = "Adam", lr: float = 1e-3, scheduler: str = "none", epochs: int = 20,
-                    cache: RunCache | None = None) -> Panel:
+                    cache: RunCache | None = None, prefetch: bool = True) -> Panel:
     """Pick an optimizer, an lr and a scheduler; see train/val loss, val accuracy and the lr used.
 
     Gray lines keep the first view, for comparison.  A run whose loss becomes nan/inf is
-    cut where it diverged and the title says so.
+    cut where it diverged and the title says so.  With ``prefetch``, after each change a
+    background thread trains the other lr notches of the chosen optimizer and scheduler,
+    nearest first, so that moving the slider shows runs that are ready.
     """
     cache = cache or RunCache(epochs=epochs)
     controls = {
@@ -243,12 +291,12 @@ def training_picker(optimizer: str = "Adam", lr: float = 1e-3, scheduler: str = 
     lines["val"], = ax_loss.plot([], [], color="C1", lw=2, ls="--", label="validation")
     lines["acc"], = ax_acc.plot([], [], color="C2", lw=2, marker=".", label="this run")
     lines["lr"], = ax_lr.plot([], [], color="C3", lw=2, marker=".")
-    ax_loss.set(yscale="log", ylim=(1e-3, 10), xlim=(1, cache.epochs), xlabel="epoch", ylabel="cross-entropy loss")
+    ax_loss.set(yscale="log", ylim=(1e-3, 10), xlim=(1, max(2, cache.epochs)), xlabel="epoch", ylabel="cross-entropy loss")
     ax_loss.legend(loc="lower left", fontsize=8)
     ax_acc.axhline(0.1, color="0.5", lw=0.8, ls=":")
-    ax_acc.set(ylim=(0, 1), xlim=(1, cache.epochs), xlabel="epoch", ylabel="validation accuracy")
+    ax_acc.set(ylim=(0, 1), xlim=(1, max(2, cache.epochs)), xlabel="epoch", ylabel="validation accuracy")
     ax_acc.legend(loc="lower right", fontsize=8)
-    ax_lr.set(yscale="log", xlim=(1, cache.epochs), xlabel="epoch", ylabel="lr used in the epoch")
+    ax_lr.set(yscale="log", xlim=(1, max(2, cache.epochs)), xlabel="epoch", ylabel="lr used in the epoch")
     ax_lr.set_ylim(1e-7, 2)
     title = fig.suptitle("")
 
@@ -266,6 +314,18 @@ def training_picker(optimizer: str = "Adam", lr: float = 1e-3, scheduler: str = 
             panel.text = (f"{optimizer}, lr={lr:.3g}, {scheduler}: final validation accuracy "
                           f"{h.val_accuracy[-1]:.3f}, best {max(h.val_accuracy):.3f}")
         title.set_text(panel.text)
+        if prefetch:
+            cache.prefetch([(optimizer, lr_at(k), scheduler) for k in sorted(range(len(notches)),
+                                                                          key=lambda k: abs(k - notch_of(lr)))])
+
+    slider = controls["lr"]
+    notches = np.arange(slider.min, slider.max + slider.step / 2, slider.step)  # exponents
+
+    def lr_at(k):
+        return float(slider.base ** notches[k])
+
+    def notch_of(lr):
+        return int(np.argmin(np.abs(notches - np.log10(lr))))
 
     dynamic = [lines["train"], lines["val"], lines["acc"], lines["lr"], title]
     panel = Panel(controls, fig, redraw, dynamic)

@@ -1,5 +1,7 @@
 """The practice widgets (09-11), driven headless: a control change reruns, moves artists, renders."""
 import math
+import threading
+import time
 
 import numpy as np
 import pytest
@@ -7,6 +9,15 @@ import pytest
 from course import lr_finder, nn, optim
 from course import training_widgets as tw
 from course.training import History, fit
+
+
+@pytest.fixture(autouse=True)
+def no_background_training_left():
+    """A picker trains in a background thread; let it finish before the next test patches things."""
+    yield
+    for thread in threading.enumerate():
+        if thread.name == "course-prefetch":
+            thread.join()
 
 
 def test_digits_run_is_fit_on_the_same_setup():
@@ -87,7 +98,7 @@ class _FakeCache:
 
 
 def test_picker_reports_divergence():
-    p = tw.training_picker(epochs=3, cache=_FakeCache())
+    p = tw.training_picker(epochs=3, cache=_FakeCache(), prefetch=False)
     p.controls["lr"].value = 1.0
     assert "diverged in epoch 2" in p.text
     y = p.lines["train"].get_ydata()
@@ -136,3 +147,63 @@ def test_traffic_explorer_marker_follows_the_slider():
     from PIL import Image
     stored, live = (np.asarray(Image.open(BytesIO(b))) for b in (p.static().data, p.png))
     assert np.array_equal(stored, live)  # the static picture shows exactly the live view
+
+
+class _SlowRuns:
+    """Stands in for digits_run: counts the runs, and each takes a while."""
+
+    def __init__(self, seconds=0.05, fail=()):
+        self.calls, self.seconds, self.fail = [], seconds, fail
+
+    def __call__(self, optimizer, lr, scheduler, **kwargs):
+        self.calls.append((optimizer, lr, scheduler))
+        time.sleep(self.seconds)
+        if lr in self.fail:
+            raise ValueError(f"bad lr {lr}")
+        return History(train_loss=[lr], val_loss=[lr], val_accuracy=[0.5], lr=[lr])
+
+
+def test_prefetch_trains_in_the_background_and_each_run_once(monkeypatch):
+    runs = _SlowRuns()
+    monkeypatch.setattr(tw, "digits_run", runs)
+    cache = tw.RunCache(epochs=1)
+    cache.prefetch([("Adam", 0.1, "none"), ("Adam", 0.2, "none")])
+    time.sleep(0.01)  # the thread is inside the first run ...
+    first = cache.get("Adam", 0.1, "none")  # ... which the foreground waits for, not trains again
+    cache.prefetcher.join()
+    assert runs.calls == [("Adam", 0.1, "none"), ("Adam", 0.2, "none")]
+    assert cache.get("Adam", 0.1, "none") is first and ("Adam", 0.2, "none") in cache.runs
+
+
+def test_a_new_prefetch_list_stops_the_old_one(monkeypatch):
+    runs = _SlowRuns()
+    monkeypatch.setattr(tw, "digits_run", runs)
+    cache = tw.RunCache(epochs=1)
+    old = cache.prefetch([("SGD", lr, "none") for lr in (0.1, 0.2, 0.3, 0.4, 0.5)])
+    time.sleep(0.01)
+    cache.prefetch([("Adam", 0.01, "none")]).join()
+    old.join()
+    assert ("Adam", 0.01, "none") in cache.runs
+    assert len([c for c in runs.calls if c[0] == "SGD"]) <= 2  # the one under way, perhaps one more
+
+
+def test_a_run_that_fails_in_the_background_raises_in_the_foreground(monkeypatch):
+    runs = _SlowRuns(fail=(0.3,))
+    monkeypatch.setattr(tw, "digits_run", runs)
+    cache = tw.RunCache(epochs=1)
+    cache.prefetch([("Adam", 0.3, "none"), ("Adam", 0.4, "none")])
+    time.sleep(0.01)
+    with pytest.raises(ValueError, match="bad lr 0.3"):
+        cache.get("Adam", 0.3, "none")
+    cache.prefetcher.join()
+    assert ("Adam", 0.4, "none") not in cache.runs  # the background stopped at the failure
+    assert not cache._training  # nothing left marked as under way
+
+
+def test_picker_prefetches_every_lr_notch_nearest_first():
+    p = tw.training_picker(epochs=1, lr=1e-2)
+    p.cache.prefetcher.join()
+    notches = [float(f"{10 ** e:.4g}") for e in np.arange(-4, 0.01, 0.25)]
+    assert {k for k in p.cache.runs if k[0] == "Adam" and k[2] == "none"} == {("Adam", lr, "none") for lr in notches}
+    again = tw.digits_run("Adam", notches[3], "none", epochs=1)
+    assert p.cache.runs["Adam", notches[3], "none"].as_dict() == again.as_dict()  # seeded: same anywhere
