@@ -36,6 +36,9 @@ def playground(landscape: str = "rosenbrock", steps: int = 150, scheduler: str =
     >>> lrs = w.results["Adam"].lrs
     >>> bool(lrs[-1] < lrs[0])
     True
+    >>> w.figure.texts[0].get_text().split(" | ")[0]
+    'lr schedule: CosineAnnealingLR'
+
     """
     if scheduler not in SCHEDULERS:
         raise ValueError(f"unknown scheduler {scheduler!r}: choose from {list(SCHEDULERS)}")
@@ -45,6 +48,7 @@ def playground(landscape: str = "rosenbrock", steps: int = 150, scheduler: str =
     def choose(*_):
         make = SCHEDULERS[dropdown.value]
         w.fixed["scheduler"] = None if make is None else (lambda opt: make(opt, w.steps))
+        w.title = f"lr schedule: {dropdown.value}"  # a projected or saved picture says which
         w.update()
 
     dropdown.observe(choose, names="value")
@@ -52,6 +56,5 @@ def playground(landscape: str = "rosenbrock", steps: int = 150, scheduler: str =
     top = w.box.children[0]
     left = top.children[0] if isinstance(top, W.HBox) else top
     left.children = (*left.children, dropdown)
-    if scheduler != "constant lr":
-        choose()
+    choose()
     return w
