@@ -5,6 +5,8 @@ PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
 NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg
 JOBS   ?= 2
+# Jupyter refuses to start as root (containers often run as root) unless told it may
+ROOT_OK := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root)
 
 .PHONY: lab play test test-fast test-browser screenshots notebooks bench chromium clean
 
@@ -32,7 +34,7 @@ $(VENV)/.installed-play: pyproject.toml | $(PY)
 
 ## make lab: install the course and open it in JupyterLab
 lab: $(VENV)/.installed-lab
-	cd notebooks && ../$(VENV)/bin/jupyter lab 00_welcome.ipynb
+	cd notebooks && ../$(VENV)/bin/jupyter lab $(ROOT_OK) 00_welcome.ipynb
 
 ## make play: the optimizer playground as an app (Voila), for a projector in class
 play: $(VENV)/.installed-play
