@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import copy
 import pickle
+import threading
+import time
 
 import numpy as np
 import pytest
 
 import course
 from course import optim
-from course.optim.optimizer import CHUNK, THREADS
+from course.optim.optimizer import THREADS
 import optim_helpers as H
 
 CASES = {name: configs[-1] for name, configs in H.CONFIGS.items()}
@@ -263,17 +265,34 @@ def test_fast_numpy_paths_equal_the_plain_rule(name):
     """Chunks of a big array (shared among threads) and the flat buffer of many small ones give the plain bits."""
     import array_api_strict as xs
 
-    big, small = (4 * max(THREADS, 2) * 2 * CHUNK + 123,), [(37,)] * 40 + [(3, 5)]  # enough chunks for threads
+    big, small = (20_123,), [(37,)] * 40 + [(3, 5)]  # big: 20 chunks of 1024 float32, shared by the threads
     results = []
     for xp in (np, xs):
         rng = np.random.default_rng(1)
         params = [course.Parameter(xp.asarray(rng.standard_normal(s).astype(np.float32))) for s in [big] + small]
         opt = getattr(optim, name)([{"params": params[:1]}, {"params": params[1:]}], **CASES[name])
+        opt.chunk_bytes = 4096
+        calls = []  # (elements, thread) of every rule call
+        rule, pause = opt._update, 0.002 if xp is np else 0  # a pause: the other thread surely takes a chunk
+
+        def spy(param, *rest):
+            calls.append((param.size, threading.current_thread().name))
+            time.sleep(pause)
+            rule(param, *rest)
+
+        opt._update = spy
         for t in range(4):
             for p in params:
                 p.grad = 0.5 * p.data + xp.asarray(rng.standard_normal(p.shape).astype(np.float32))
+            before = len(calls)
             opt.step()
+        last = calls[before:]
         results.append(numpy_of(params))
+        if xp is np:  # the last step took the fast paths: 20 chunks of the big array, 2 of the flat buffer
+            sizes = sorted(size for size, _ in last)
+            assert sizes == sorted([1024] * 20 + [20_123 - 19 * 1024, 40 * 37 + 15 - 1024]), sizes
+            if THREADS > 1:
+                assert len({thread for _, thread in last}) > 1, "the chunks are shared among threads"
     for a, b in zip(*results):
         assert np.array_equal(a, b)
 

@@ -16,6 +16,7 @@ from course import optim  # noqa: E402
 import optim_helpers as H  # noqa: E402
 
 SHAPES = [(300, 500), (7,), (3, 4), (5,), (1,)]  # 150_000 elements: chunked; the rest: flat
+CHUNK_BYTES = 1 << 16  # so that the big parameter goes through many chunks, shared by the threads
 
 
 def trajectory(framework, name, kwargs, dtype, steps=30):
@@ -28,6 +29,7 @@ def trajectory(framework, name, kwargs, dtype, steps=30):
     else:
         params = [course.Parameter(a.copy()) for a in init]
         opt = getattr(optim, name)([{"params": params[:1]}, {"params": params[1:], "lr": kwargs["lr"] / 3}], **kwargs)
+        opt.chunk_bytes = CHUNK_BYTES
     for t in range(steps):
         for k, p in enumerate(params):
             g = None if (k + t) % 9 == 4 else 0.5 * p.data + (torch.from_numpy(noises[t][k]) if framework == "torch" else noises[t][k])

@@ -48,8 +48,6 @@ class SGD(Optimizer):
         array([0.46])
     """
 
-    chunk = 1 << 17  # p, grad and momentum_buffer only: bigger chunks measured faster
-
     def __init__(self, params, lr: float = 1e-3, momentum: float = 0, dampening: float = 0,
                  weight_decay: float = 0, nesterov: bool = False, *, maximize: bool = False):
         if not 0.0 <= lr:
