@@ -24,7 +24,13 @@ def _lambdas(optimizer, lr_lambda) -> list:
 
 
 class _FunctionState:
-    """state_dict keeps a callable object's ``__dict__``; plain functions and lambdas are not saved."""
+    """One function (or one per group) of the epoch.  state_dict keeps a callable object's
+    ``__dict__``; plain functions and lambdas are not saved."""
+
+    def __init__(self, optimizer, lr_lambda, last_epoch: int = -1) -> None:
+        self.optimizer = optimizer
+        self.lr_lambdas = _lambdas(optimizer, lr_lambda)
+        super().__init__(optimizer, last_epoch)
 
     def state_dict(self) -> dict:
         state = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "lr_lambdas")}
@@ -62,11 +68,6 @@ class LambdaLR(_FunctionState, LRScheduler):
         [1.0, 0.5, 0.3333333333333333, 0.25]
     """
 
-    def __init__(self, optimizer, lr_lambda, last_epoch: int = -1) -> None:
-        self.optimizer = optimizer
-        self.lr_lambdas = _lambdas(optimizer, lr_lambda)
-        super().__init__(optimizer, last_epoch)
-
     def get_lr(self) -> list:
         self._warn_if_get_lr_called_directly()
         return [base_lr * fn(self.last_epoch) for fn, base_lr in zip(self.lr_lambdas, self.base_lrs, strict=True)]
@@ -88,11 +89,6 @@ class MultiplicativeLR(_FunctionState, LRScheduler):
         >>> simulate(lambda opt: MultiplicativeLR(opt, lambda epoch: 0.5), 4, lr=1.0).tolist()
         [1.0, 0.5, 0.25, 0.125]
     """
-
-    def __init__(self, optimizer, lr_lambda, last_epoch: int = -1) -> None:
-        self.optimizer = optimizer
-        self.lr_lambdas = _lambdas(optimizer, lr_lambda)
-        super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list:
         self._warn_if_get_lr_called_directly()
