@@ -3,53 +3,47 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
+# Exact versions for every install (a pip constraints file); `make lock` regenerates it.
+LOCK   := requirements/lock.txt
+EXTRAS := test,lab,browser,play
+# One stamp for all targets: reinstall only when pyproject.toml or the lock changes.
+INSTALLED := $(VENV)/.installed
 NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg
 JOBS   ?= 2
 # Jupyter refuses to start as root (containers often run as root) unless told it may
 ROOT_OK := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root)
 
-.PHONY: lab play test test-fast test-browser screenshots notebooks bench chromium clean
+.PHONY: lab play test test-fast test-browser screenshots notebooks bench chromium lock clean
 
 $(PY):
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 10), "course needs Python 3.10 or newer, found " + sys.version.split()[0]'
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
 
-# Stamps: reinstall only when pyproject.toml changes.
-$(VENV)/.installed-lab: pyproject.toml | $(PY)
-	$(PIP) install --quiet -e '.[lab]'
-	@touch $@
-
-$(VENV)/.installed-test: pyproject.toml | $(PY)
-	$(PIP) install --quiet -e '.[test,lab]'
-	@touch $@
-
-$(VENV)/.installed-browser: pyproject.toml | $(PY)
-	$(PIP) install --quiet -e '.[test,lab,browser,play]'
-	@touch $@
-
-$(VENV)/.installed-play: pyproject.toml | $(PY)
-	$(PIP) install --quiet -e '.[lab,play]'
+$(INSTALLED): pyproject.toml $(LOCK) | $(PY)
+	$(PIP) install --quiet -c $(LOCK) -e '.[$(EXTRAS)]'
 	@touch $@
 
 ## make lab: install the course and open it in JupyterLab
-lab: $(VENV)/.installed-lab
+lab: $(INSTALLED)
 	cd notebooks && ../$(VENV)/bin/jupyter lab $(ROOT_OK) 00_welcome.ipynb
 
 ## make play: the optimizer playground as an app (Voila), for a projector in class
-play: $(VENV)/.installed-play
-	$(VENV)/bin/voila app/playground.ipynb
+PLAY_PORT ?= 8866
+play: $(INSTALLED)
+	@echo "The playground: http://127.0.0.1:$(PLAY_PORT)/  (Ctrl+C stops it)"
+	$(VENV)/bin/voila app/playground.ipynb --port=$(PLAY_PORT) --Voila.ip=127.0.0.1 --Voila.port_retries=0
 
 ## make test: install the test tools and run every test: unit tests, doctests, strict nbval on all notebooks
-test: $(VENV)/.installed-test
+test: $(INSTALLED)
 	$(PY) -m pytest -n $(JOBS) --dist loadfile --ignore=tests/browser --doctest-modules course tests notebooks app $(NBVAL)
 
 ## make test-fast: unit tests and doctests only
-test-fast: $(VENV)/.installed-test
+test-fast: $(INSTALLED)
 	$(PY) -m pytest -n $(JOBS) --dist loadfile --ignore=tests/browser --doctest-modules course tests
 
 ## make test-browser: every notebook in a real JupyterLab, and the playground in Voila (headless Chromium)
-test-browser: $(VENV)/.installed-browser chromium
+test-browser: $(INSTALLED) chromium
 	$(PY) -m pytest -p no:xdist -p no:cacheprovider tests/browser
 
 ## make screenshots: regenerate docs/screenshots/ (the README's pictures) with the browser tests
@@ -64,14 +58,36 @@ chromium:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
 ## make notebooks: re-execute every notebook in place, deterministically, so the stored outputs are real
-notebooks: $(VENV)/.installed-test
+notebooks: $(INSTALLED)
 	$(PY) tools/execute_notebooks.py $(NB)
 
-## make bench: the speed benchmarks (they print tables; see benchmarks/README.md)
-bench: $(VENV)/.installed-test
-	$(PY) benchmarks/bench_optim.py
-	$(PY) benchmarks/bench_widgets.py
-	$(PY) benchmarks/bench_schedule_widgets.py
+## make bench: every speed benchmark, benchmarks/bench_*.py (they print tables; see benchmarks/README.md)
+bench: $(INSTALLED)
+	@set -e; for script in benchmarks/bench_*.py; do echo "== $$script"; $(PY) $$script; done
+
+# The lock: one file for Python 3.10+ on Linux, macOS and Windows (uv adds environment markers).
+# Edit pyproject.toml, then `make lock`; pins already in the lock are kept where they still fit,
+# `make lock LOCK_FLAGS=--upgrade` moves everything to the newest allowed versions.
+UV_VERSION  := 0.13.8
+UV          := $(VENV)/.uv/bin/uv
+LOCK_EXTRAS := test lab browser play gpu
+LOCK_FLAGS  ?=
+
+$(UV):
+	$(PYTHON) -m venv $(VENV)/.uv
+	$(VENV)/.uv/bin/python -m pip install --quiet uv==$(UV_VERSION)
+
+## make lock: regenerate requirements/lock.txt from pyproject.toml
+lock: | $(UV)
+	@mkdir -p $(dir $(LOCK))
+	$(UV) pip compile pyproject.toml --universal --python-version 3.10 \
+	  $(addprefix --extra ,$(LOCK_EXTRAS)) --annotation-style line --no-header --quiet \
+	  $(LOCK_FLAGS) -o $(LOCK)
+	@{ echo "# Exact versions of every dependency of course, for Python 3.10+ on Linux, macOS and Windows."; \
+	   echo "# A pip constraints file: pip install -c $(LOCK) -e '.[$(EXTRAS)]' (the Makefile does this)."; \
+	   echo "# Generated from pyproject.toml by uv $(UV_VERSION); do not edit: change pyproject.toml, then run"; \
+	   echo "#    make lock"; \
+	   grep -v '^#' $(LOCK); } > $(LOCK).tmp && mv $(LOCK).tmp $(LOCK)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

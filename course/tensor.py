@@ -22,6 +22,7 @@ import array_api_compat
 import numpy as np
 
 from . import backend
+from .blas_threads import for_matmul
 
 __all__ = ["Tensor", "Parameter", "no_grad", "enable_grad", "is_grad_enabled", "tensor"]
 
@@ -328,7 +329,8 @@ class Tensor:
             raise ValueError(f"matmul: shapes {a.shape} and {b.shape} do not align")
         xp = self.xp()
         try:
-            out = xp.matmul(a.data, b.data)
+            with for_matmul(a.data, b.data):  # BLAS threads by size (speed only)
+                out = xp.matmul(a.data, b.data)
         except ValueError:  # batch dimensions that do not broadcast
             raise ValueError(f"matmul: shapes {a.shape} and {b.shape} do not align") from None
 
@@ -339,10 +341,14 @@ class Tensor:
             g2 = xp.reshape(g, tuple(out.shape) + (1,)) if b.ndim == 1 else g
             if a.ndim == 1:
                 g2 = xp.reshape(g2, tuple(g2.shape[:-1]) + (1, g2.shape[-1]))
-            ga = xp.matmul(g2, xp.matrix_transpose(b2))  # dL/dA = G B^T
-            gb = xp.matmul(xp.matrix_transpose(a2), g2)  # dL/dB = A^T G
-            return (xp.reshape(_unbroadcast(ga, a2.shape), a.shape),
-                    xp.reshape(_unbroadcast(gb, b2.shape), b.shape))
+            ga = gb = None  # a constant, such as the input batch, needs no gradient
+            with for_matmul(a2, b2):  # both products have the forward's M*N*K
+                if a.requires_grad:
+                    ga = xp.matmul(g2, xp.matrix_transpose(b2))  # dL/dA = G B^T
+                if b.requires_grad:
+                    gb = xp.matmul(xp.matrix_transpose(a2), g2)  # dL/dB = A^T G
+            return (None if ga is None else xp.reshape(_unbroadcast(ga, a2.shape), a.shape),
+                    None if gb is None else xp.reshape(_unbroadcast(gb, b2.shape), b.shape))
 
         return self._make(out, (a, b), backward, "@")
 

@@ -87,16 +87,21 @@ def test_cycled_momentum_matches_torch(cid, results):
 @pytest.mark.parametrize("cid", [c for c in CASES if "metrics" in CASES[c]])
 def test_plateau_state_matches_torch(cid, results):
     out = results(cid)
-    np.testing.assert_array_equal(out["metrics"], DATA[f"{cid}/metrics"])  # the same seeded curve
-    # best, num_bad_epochs, cooldown_counter, in_cooldown after every step
-    np.testing.assert_array_equal(out["plateau"], DATA[f"{cid}/plateau"])
+    # The same seeded curve. It is built with np.exp, whose last bit differs between CPUs and SIMD
+    # kernels (measured: 9.8e-16 relative, 1 ulp); 1e-12 is a thousand times that, and any change
+    # to the curve's formula moves it by far more.
+    np.testing.assert_allclose(out["metrics"], DATA[f"{cid}/metrics"], rtol=1e-12, atol=0)
+    # best, num_bad_epochs, cooldown_counter, in_cooldown after every step: the counters are small
+    # integers (exact under 1e-12), best is a value of the curve above
+    np.testing.assert_allclose(out["plateau"], DATA[f"{cid}/plateau"], rtol=1e-12, atol=0)
 
 
 @pytest.mark.parametrize("cid", [c for c in CASES if "resume_at" in CASES[c]])
 def test_resumed_run_is_bit_identical(cid, results):
     out = results(cid)
-    np.testing.assert_array_equal(out["lr_resumed"], out["lr"])  # ours, interrupted or not
-    np.testing.assert_array_equal(out["lr_resumed"], DATA[f"{cid}/lr_resumed"])
+    np.testing.assert_array_equal(out["lr_resumed"], out["lr"])  # ours, interrupted or not: bit for bit
+    # against torch's recorded run, computed on another CPU: the tolerance of the lr tests above
+    np.testing.assert_allclose(out["lr_resumed"], DATA[f"{cid}/lr_resumed"], rtol=1e-12, atol=0)
 
 
 def test_most_sequences_are_bit_identical(results):

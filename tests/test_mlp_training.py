@@ -82,7 +82,9 @@ def test_the_golden_batches_and_weights_are_what_the_generator_draws(golden_mlp)
     for name in gen.MODELS:
         X, y = gen.batches(name)
         np.testing.assert_array_equal(golden_mlp[f"{name}/float64/X"], X)
-        np.testing.assert_array_equal(golden_mlp[f"{name}/float64/y"], y)
+        # y goes through a matmul (and tanh), whose last bits differ between CPUs and BLAS kernels
+        # (measured: 3.6e-14 relative under another OpenBLAS kernel); the draws above are exact
+        np.testing.assert_allclose(golden_mlp[f"{name}/float64/y"], y, rtol=1e-12, atol=0)
         for k, v in gen.initial_state(name).items():
             np.testing.assert_array_equal(golden_mlp[f"{name}/float64/init/{k}"], v)
 

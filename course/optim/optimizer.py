@@ -26,7 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from .. import backend
+from .. import backend, blas_threads
 from ..tensor import Tensor, enable_grad
 
 __all__ = ["Optimizer"]
@@ -313,9 +313,11 @@ class Optimizer:
                 chunk_state.update((k, v[start:stop]) for k, v in arrays.items())
                 self._update(param[start:stop], grad[start:stop], chunk_state, group, s)
 
-        if THREADS == 1 or len(starts) < 4 * THREADS:
+        # Idle BLAS workers spin for a while after a multi-threaded product, holding a core.
+        threads = 1 if blas_threads.spinning() else THREADS
+        if threads == 1 or len(starts) < 4 * threads:
             return work()
-        futures = [_executor().submit(work) for _ in range(THREADS - 1)]
+        futures = [_executor().submit(work) for _ in range(threads - 1)]
         try:
             work()  # this thread works too
         finally:
