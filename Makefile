@@ -13,7 +13,7 @@ JOBS   ?= 2
 # Jupyter refuses to start as root (containers often run as root) unless told it may
 ROOT_OK := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root)
 
-.PHONY: lab play test test-fast test-browser screenshots notebooks bench chromium lock clean
+.PHONY: lab play test test-fast test-portable test-browser screenshots notebooks bench chromium lock clean
 
 $(PY):
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 10), "course needs Python 3.10 or newer, found " + sys.version.split()[0]'
@@ -37,6 +37,10 @@ play: $(INSTALLED)
 ## make test: install the test tools and run every test: unit tests, doctests, strict nbval on all notebooks
 test: $(INSTALLED)
 	$(PY) -m pytest -n $(JOBS) --dist loadfile --ignore=tests/browser --doctest-modules course tests notebooks app $(NBVAL)
+
+## make test-portable: show that other numeric kernels (NumPy SIMD, OpenBLAS) change low bits, then run every test of `make test` under each
+test-portable: $(INSTALLED)
+	$(PY) tools/portability.py -- $(PY) -m pytest -n $(JOBS) --dist loadfile -p no:cacheprovider --ignore=tests/browser --doctest-modules course tests notebooks app $(NBVAL)
 
 ## make test-fast: unit tests and doctests only
 test-fast: $(INSTALLED)

@@ -21,7 +21,7 @@ optimizer's own threads and BLAS's never ask for more cores than there are (belo
 
 Bits.  OpenBLAS's result can depend on its thread count in the last bit for some shapes
 (float64: the G B^T of 100x300 @ 300x200, 96x200 @ 200x300; float32 and float64 50x1000 @ 1000x30),
-never for the digits MLP's products (64x64 @ 64x256, 64x256 @ 256x64).  So a small product
+and, with OpenBLAS's Haswell kernel, float32 ones of the digits MLP (64x64 @ 64x256).  So a small product
 now gives the bits of one thread on every machine, whatever its core count; a course product
 equals plain ``np.matmul`` run on the same count (``tests/test_blas_threads.py``).
 

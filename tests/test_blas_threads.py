@@ -85,7 +85,9 @@ def test_the_bits_are_plain_np_matmul_on_the_chosen_threads(two_threads, shape, 
 
     OpenBLAS's bits can depend on the thread count (float64 (100, 300, 200): G B^T differs in the
     last bit; (1000, 50, 30): A^T G, float32 too), so a small product now gives the bits of one
-    thread on every machine.  For the digits MLP's shapes (the first two) both counts agree.
+    thread on every machine, whatever its core count.  (Whether 1 and 2 threads agree for a shape
+    is OpenBLAS's business and depends on its kernel: with SkylakeX they agree for the digits MLP's
+    products, with Haswell not in float32, so nothing here asserts it.)
     """
     a, b = operands(*shape, dtype=dtype, seed=sum(shape))
     g = np.random.default_rng(1).standard_normal((shape[0], shape[2])).astype(dtype)
@@ -97,8 +99,6 @@ def test_the_bits_are_plain_np_matmul_on_the_chosen_threads(two_threads, shape, 
         plain = [a @ b, g @ b.T, a.T @ g]
     for got, want in zip([y.data, x.grad, w.grad], plain):
         assert got.tobytes() == want.tobytes()
-    if shape in (SMALL, (64, 256, 64)):  # the MLP's products: the same bits as before the change
-        assert all(got.tobytes() == want.tobytes() for got, want in zip([a @ b, g @ b.T, a.T @ g], plain))
 
 
 class FakeBlas:
