@@ -26,11 +26,16 @@ from .blas_threads import for_matmul
 
 __all__ = ["Tensor", "Parameter", "no_grad", "enable_grad", "is_grad_enabled", "tensor"]
 
-_state = threading.local()
+
+class _GradState(threading.local):
+    enabled = True  # every thread starts with gradients on
+
+
+_state = _GradState()
 
 
 def is_grad_enabled() -> bool:
-    return getattr(_state, "enabled", True)
+    return _state.enabled
 
 
 @contextlib.contextmanager
@@ -67,11 +72,33 @@ def _is_array(x) -> bool:
     return array_api_compat.is_array_api_obj(x) and not isinstance(x, (bool, int, float, complex))
 
 
+_NUMPY = backend.namespace(np.empty(0))  # array_api_compat's NumPy namespace
+
+
+def _namespace(x):
+    """``backend.namespace(x)``, with NumPy arrays answered at once (asked in every operation)."""
+    return _NUMPY if type(x) is np.ndarray else backend.namespace(x)
+
+
+def _keep_where(mask, x, xp):
+    """``xp.where(mask, x, 0)``: ``x`` where ``mask`` is true, ``+0`` elsewhere (ReLU and its gradient).
+
+    Speed only, for NumPy floats: ``np.where`` branches on every element, and on a random mask
+    (a ReLU's) it takes 55 us for 64 x 256 float32.  Multiplying the floats' bit patterns, as
+    integers, by the 0/1 mask gives the same bits (1 keeps all of them, NaN and -0.0 included;
+    0 gives the pattern of +0.0) in 5 us.
+    """
+    if type(x) is np.ndarray and x.dtype.kind == "f" and x.dtype.itemsize in (2, 4, 8) and mask.shape == x.shape:
+        bits = np.dtype(f"i{x.dtype.itemsize}")
+        return np.multiply(x.view(bits), mask).view(x.dtype)
+    return xp.where(mask, x, xp.zeros_like(x))
+
+
 def _unbroadcast(g, shape):
     """Sum ``g`` down to ``shape``: the gradient of broadcasting is summation."""
     if tuple(g.shape) == tuple(shape):
         return g
-    xp = backend.namespace(g)
+    xp = _namespace(g)
     extra = g.ndim - len(shape)
     if extra:
         g = xp.sum(g, axis=tuple(range(extra)))
@@ -129,7 +156,9 @@ class Tensor:
     __array_ufunc__ = None  # NumPy defers to us: `ndarray + Tensor` calls Tensor.__radd__
 
     def __init__(self, data, requires_grad: bool = False, _parents=(), _op: str = ""):
-        if isinstance(data, Tensor):
+        if type(data) is np.ndarray:  # the common case: nothing to convert
+            pass
+        elif isinstance(data, Tensor):
             data = data.data
         elif isinstance(data, np.generic):  # NumPy reductions return scalars: keep arrays
             data = np.asarray(data)
@@ -180,7 +209,7 @@ class Tensor:
         return f"tensor({text}{grad})"
 
     def xp(self):
-        return backend.namespace(self.data)
+        return _namespace(self.data)
 
     def item(self):
         """The value of a one-element tensor as a Python number."""
@@ -213,9 +242,14 @@ class Tensor:
 
     # ----------------------------------------------------------- graph building
     def _make(self, data, parents, backward, op):
-        parents = tuple(parents)
-        track = is_grad_enabled() and any(p.requires_grad for p in parents)
-        out = Tensor(data, requires_grad=track, _parents=parents if track else (), _op=op)
+        """The result of an operation: it records ``parents`` and ``backward`` when a gradient can flow."""
+        track = False
+        if is_grad_enabled():
+            for p in parents:
+                if p.requires_grad:
+                    track = True
+                    break
+        out = Tensor(data, requires_grad=track, _parents=tuple(parents) if track else (), _op=op)
         if track:
             out._backward = backward
         return out
@@ -238,24 +272,27 @@ class Tensor:
         if other is NotImplemented:
             return other
         a, b = self, other
-        return self._make(a.data + b.data, (a, b),
-                          lambda g: (_unbroadcast(g, a.shape), _unbroadcast(g, b.shape)), "+")
+        return self._make(a.data + b.data, (a, b), lambda g: (
+            _unbroadcast(g, a.shape) if a.requires_grad else None,
+            _unbroadcast(g, b.shape) if b.requires_grad else None), "+")
 
     def __mul__(self, other):
         other = self._lift(other)
         if other is NotImplemented:
             return other
         a, b = self, other
-        return self._make(a.data * b.data, (a, b),
-                          lambda g: (_unbroadcast(g * b.data, a.shape), _unbroadcast(g * a.data, b.shape)), "*")
+        return self._make(a.data * b.data, (a, b), lambda g: (
+            _unbroadcast(g * b.data, a.shape) if a.requires_grad else None,
+            _unbroadcast(g * a.data, b.shape) if b.requires_grad else None), "*")
 
     def __sub__(self, other):
         other = self._lift(other)
         if other is NotImplemented:
             return other
         a, b = self, other
-        return self._make(a.data - b.data, (a, b),
-                          lambda g: (_unbroadcast(g, a.shape), _unbroadcast(-g, b.shape)), "-")
+        return self._make(a.data - b.data, (a, b), lambda g: (
+            _unbroadcast(g, a.shape) if a.requires_grad else None,
+            _unbroadcast(-g, b.shape) if b.requires_grad else None), "-")
 
     def __truediv__(self, other):
         other = self._lift(other)
@@ -265,7 +302,7 @@ class Tensor:
         out = a.data / b.data
         # d(a/b)/da = 1/b,  d(a/b)/db = -a/b**2 = -out/b
         return self._make(out, (a, b), lambda g: (
-            _unbroadcast(g / b.data, a.shape),
+            _unbroadcast(g / b.data, a.shape) if a.requires_grad else None,
             _unbroadcast(-g * out / b.data, b.shape) if b.requires_grad else None), "/")
 
     def __pow__(self, exponent):
@@ -472,9 +509,9 @@ class Tensor:
         a = self
         xp = self.xp()
         mask = a.data > 0
-        out = xp.where(mask, a.data, xp.zeros_like(a.data))
+        out = _keep_where(mask, a.data, xp)  # xp.where(mask, a, 0)
         # the derivative at 0 is taken as 0, as torch does
-        return self._make(out, (a,), lambda g: (xp.where(mask, g, xp.zeros_like(g)),), "relu")
+        return self._make(out, (a,), lambda g: (_keep_where(mask, g, xp),), "relu")  # where(mask, g, 0)
 
     def log_softmax(self, axis: int = -1, *, dim=None):
         """``x - logsumexp(x)`` along ``axis`` (torch: ``dim``), computed without overflow."""
@@ -512,34 +549,37 @@ class Tensor:
             raise ValueError(f"backward: gradient of shape {tuple(gradient.shape)} does not match "
                              f"the tensor's shape {self.shape}")
 
+        # Topological order by an iterative DFS (deep graphs must not hit the recursion limit):
+        # a node comes after all its parents.  The order fixes the order in which gradients
+        # are added up, so it fixes their bits too.
         order, seen = [], set()
+        stack = [(self, False)]
+        while stack:
+            node, done = stack.pop()
+            if done:
+                order.append(node)
+                continue
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+            stack.append((node, True))
+            for p in node._parents:
+                if p.requires_grad:
+                    stack.append((p, False))
 
-        def visit(t):  # iterative DFS: deep graphs must not hit the recursion limit
-            stack = [(t, False)]
-            while stack:
-                node, done = stack.pop()
-                if done:
-                    order.append(node)
-                    continue
-                if id(node) in seen:
-                    continue
-                seen.add(id(node))
-                stack.append((node, True))
-                stack.extend((p, False) for p in node._parents if p.requires_grad)
-
-        visit(self)
         grads = {id(self): gradient}
         for node in reversed(order):
             g = grads.pop(id(node), None)
             if g is None:
                 continue
-            if node.is_leaf:
+            if not node._parents:  # a leaf
                 node._accumulate(g)
                 continue
             for parent, pg in zip(node._parents, node._backward(g)):
                 if pg is None or not parent.requires_grad:
                     continue
-                grads[id(parent)] = pg if id(parent) not in grads else grads[id(parent)] + pg
+                key = id(parent)
+                grads[key] = pg if key not in grads else grads[key] + pg
 
     def _accumulate(self, g):
         xp = self.xp()

@@ -57,8 +57,9 @@ class Linear(Module):
     def forward(self, x):
         if not x.shape or x.shape[-1] != self.in_features:
             raise ValueError(f"Linear: input of shape {x.shape} does not end in in_features={self.in_features}")
-        y = x @ self.weight.T
-        return y + self.bias if self.bias is not None else y
+        weight, bias = self.weight, self.bias  # each read once: both go through Module.__getattr__
+        y = x @ weight.T
+        return y + bias if bias is not None else y
 
     def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"

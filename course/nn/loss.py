@@ -98,7 +98,7 @@ class CrossEntropyLoss(_Loss):
     @staticmethod
     def _per_sample(logits, target, xp):
         n_classes = logits.shape[1]
-        target = xp.astype(target, xp.int64)
+        target = xp.astype(target, xp.int64, copy=False)  # no copy when it is int64 already
         if target.shape[0]:
             low, high = int(xp.min(target)), int(xp.max(target))
             if low < 0 or high >= n_classes:

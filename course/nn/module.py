@@ -99,7 +99,7 @@ class Module:
 
     def __call__(self, *args, **kwargs):
         # plain arrays become constant Tensors, so a model is callable on NumPy data
-        args = tuple(Tensor(a) if _is_array(a) else a for a in args)
+        args = [a if isinstance(a, Tensor) else Tensor(a) if _is_array(a) else a for a in args]
         return self.forward(*args, **kwargs)
 
     # ----------------------------------------------------------------- children
