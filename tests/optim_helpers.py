@@ -87,16 +87,83 @@ def run(make_param, make_opt, set_grad, to_numpy, asarray, kwargs, dtype, steps=
     return out
 
 
-def run_course(name, kwargs, dtype, xp=np, steps=STEPS):
-    """The problem on course.optim with arrays of namespace ``xp``."""
+def run_course(name, kwargs, dtype, xp=np, steps=STEPS, chunk_bytes=None, spy=None):
+    """The problem on course.optim with arrays of namespace ``xp``.
+
+    ``chunk_bytes`` overrides the optimizer's chunk size (to force the chunked NumPy path on
+    these small arrays); ``spy(size)`` is then called with the size of every rule call.
+    """
     import course
     from course import optim
 
     def set_grad(p, g):
         p.grad = g
 
-    return run(course.Parameter, lambda groups, kw: getattr(optim, name)(groups, **kw), set_grad,
+    def make_opt(groups, kw):
+        opt = getattr(optim, name)(groups, **kw)
+        if chunk_bytes is not None:
+            opt.chunk_bytes = chunk_bytes
+        if spy is not None:
+            rule = opt._update
+
+            def spied(param, *rest):
+                spy(param.size)
+                rule(param, *rest)
+
+            opt._update = spied
+        return opt
+
+    return run(course.Parameter, make_opt, set_grad,
                lambda a: np.asarray(course.backend.to_numpy(a)), lambda a: xp.asarray(a), kwargs, dtype, steps)
+
+
+# ------------------------------------------------------- comparison with the golden data
+def load_golden(golden, name):
+    """``(data, configs)`` of tests/golden/data/optim_<name>.npz (tuples as in CONFIGS)."""
+    import json
+
+    data = np.load(golden / f"optim_{name}.npz")
+    configs = [{k: tuple(v) if isinstance(v, list) else v for k, v in c.items()} for c in json.loads(str(data["configs"]))]
+    return data, configs
+
+
+def relative_error(got, ref, shapes):
+    """Largest over steps and parameters of max|got - ref| / max|ref|; inf unless ``got`` is
+    finite wherever ``ref`` is (a NaN must never score 0, as ``max(0.0, nan)`` does)."""
+    if not np.array_equal(np.isfinite(got), np.isfinite(ref)):
+        return float("inf")
+    errors, start = [], 0
+    for shape in shapes:
+        n = int(np.prod(shape))
+        a, b = got[:, start:start + n], ref[:, start:start + n]
+        start += n
+        errors.append(np.max(np.abs(a - b), axis=1) / np.max(np.abs(b), axis=1))
+    err = float(np.max(np.concatenate(errors)))  # np.max propagates NaN
+    return float("inf") if err != err else err
+
+
+# float64: 1e-9.  float32: relative to each parameter's size at each step, max over every config,
+# on numpy and array_api_strict, measured on an AVX-512 Xeon and again with NumPy's SIMD
+# limited to SSE4/AVX (NPY_DISABLE_CPU_FEATURES="X86_V3 X86_V4 AVX512_ICL AVX512_SPR",
+# OPENBLAS_CORETYPE=Sandybridge), same numbers; eps = 2**-23 = 1.19e-7.  Each bound is about
+# 20x the measured max (at least 1e-6, ~8 eps), for other CPUs' last bits of exp and sqrt.
+GOLDEN_TOL_F32 = {
+    "SGD": 5e-5,       # measured 2.62e-6 (22 eps)
+    "Adam": 5e-6,      # measured 2.65e-7 (2.2 eps)
+    "AdamW": 5e-6,     # measured 2.65e-7 (2.2 eps)
+    "RMSprop": 3e-5,   # measured 1.56e-6 (13 eps)
+    "Adagrad": 4e-6,   # measured 2.03e-7 (1.7 eps)
+    "Adadelta": 4e-5,  # measured 1.88e-6 (16 eps)
+    "Adamax": 2e-6,    # measured 5.9e-8 (8.9e-8 before torch's lerp rounding was matched)
+    "NAdam": 5e-6,     # measured 2.34e-7 (2.0 eps)
+    "RAdam": 2e-6,     # measured 7.95e-8 (0.7 eps)
+    "ASGD": 1e-5,      # measured 5.08e-7 (4.3 eps)
+    "Rprop": 1e-6,     # measured 0: products by the etas and signs only
+}
+
+
+def golden_tol(name, dtype):
+    return 1e-9 if np.dtype(dtype) == np.float64 else GOLDEN_TOL_F32[name]
 
 
 # ---------------------------------------------------------------- L-BFGS problem

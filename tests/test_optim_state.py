@@ -297,6 +297,27 @@ def test_fast_numpy_paths_equal_the_plain_rule(name):
         assert np.array_equal(a, b)
 
 
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("name", list(H.CONFIGS))
+def test_fast_numpy_paths_match_the_golden_data(golden, name, dtype):
+    """Every golden config through the fast NumPy paths: chunks of one element (the flat buffer
+    of group 0 has ten, shared among the threads), against torch's trajectory and the plain rule's bits."""
+    import array_api_strict as xs
+
+    data, configs = H.load_golden(golden, name)
+    assert configs == H.CONFIGS[name]
+    shapes = [s for g in H.SHAPES for s in g]
+    for i, kwargs in enumerate(configs):
+        sizes = []
+        fast = H.run_course(name, kwargs, np.dtype(dtype), np, chunk_bytes=np.dtype(dtype).itemsize, spy=sizes.append)
+        assert sizes.count(1) > 0.9 * len(sizes), "nearly every rule call was on a chunk of one element"
+        ref = data[f"{i}_{dtype}"]
+        err = H.relative_error(fast, ref, shapes)
+        assert err <= H.golden_tol(name, dtype), f"{name}({kwargs}) {dtype}: relative error {err:.3g}"
+        plain = H.run_course(name, kwargs, np.dtype(dtype), xs)  # no fast paths off NumPy
+        assert np.array_equal(fast, plain), f"{name}({kwargs}) {dtype}: the fast paths change bits"
+
+
 def test_lion_follows_the_paper():
     """Against a direct transcription of Algorithm 2 of Chen et al. (2023), in float64."""
     rng = np.random.default_rng(3)

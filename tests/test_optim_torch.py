@@ -1,8 +1,9 @@
 """Live comparison with torch.optim (skipped where torch is not installed, as in .venv).
 
 Run it with the system interpreter:  python3 -m pytest tests/test_optim_torch.py
-Other shapes and seeds than the golden data, including a parameter big enough for the
-chunked NumPy path and a group of many small ones for the flat path.
+Every golden config (tests/optim_helpers.py), on other shapes and seeds than the golden
+data, including a parameter big enough for the chunked NumPy path and a group of many small
+ones for the flat path; and the golden data itself, replayed on the installed torch.
 """
 from __future__ import annotations
 
@@ -39,7 +40,25 @@ def trajectory(framework, name, kwargs, dtype, steps=30):
     return [np.array(p.detach().numpy() if framework == "torch" else p.data) for p in params]
 
 
-CASES = [(name, configs[i]) for name, configs in H.CONFIGS.items() for i in (0, len(configs) // 2, len(configs) - 1)]
+# float32: max|ours - torch| / max|torch| over every config, measured with torch on AVX-512
+# (fused multiply-adds in addcmul, addcdiv, add(alpha=), lerp), bounds ~10-20x that.  RMSprop's
+# maximize + weight_decay configs push the parameters away from 0 (the grad is -(0.4 p + noise)):
+# that unstable path amplifies the last bits to 2.6e-4; against torch without fused multiply-adds
+# (ATEN_CPU_CAPABILITY=default) the same configs agree within 3.6e-7.
+LIVE_TOL_F32 = {
+    "SGD": 5e-5,       # measured 3.41e-6
+    "Adam": 1e-5,      # measured 5.49e-7
+    "AdamW": 3e-6,     # measured 1.5e-7
+    "RMSprop": 5e-3,   # measured 2.62e-4 (unstable configs, above); the stable ones 1.1e-6
+    "Adagrad": 5e-6,   # measured 2.22e-7
+    "Adadelta": 1e-5,  # measured 6.33e-7
+    "Adamax": 1e-5,    # measured 5.61e-7
+    "NAdam": 1e-5,     # measured 6.27e-7
+    "RAdam": 3e-6,     # measured 1.06e-7
+    "ASGD": 5e-6,      # measured 2.89e-7
+    "Rprop": 1e-6,     # measured 0
+}
+CASES = [(name, kwargs) for name, configs in H.CONFIGS.items() for kwargs in configs]  # every golden config
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
@@ -49,8 +68,23 @@ def test_live_against_torch(name, kwargs, dtype):
     ref = trajectory("torch", name, kwargs, np.dtype(dtype))
     for a, b in zip(ours, ref):
         assert a.dtype == b.dtype
+        assert np.all(np.isfinite(b)) and np.all(np.isfinite(a)), (name, kwargs)
         err = np.max(np.abs(a - b)) / np.max(np.abs(b))
-        assert err <= (1e-9 if dtype == "float64" else 2e-4), (name, kwargs, err)
+        assert err <= (1e-9 if dtype == "float64" else LIVE_TOL_F32[name]), (name, kwargs, err)
+
+
+@pytest.mark.parametrize("name", list(H.CONFIGS))
+def test_golden_data_is_what_this_torch_computes(golden, name):
+    """tests/golden/data replayed on the installed torch: the reference is still torch's."""
+    from golden.make_optim_golden import torch_run
+
+    data, configs = H.load_golden(golden, name)
+    assert configs == H.CONFIGS[name]
+    shapes = [s for g in H.SHAPES for s in g]
+    for i, kwargs in enumerate(configs):
+        for dtype in ("float64", "float32"):
+            err = H.relative_error(torch_run(name, kwargs, np.dtype(dtype)), data[f"{i}_{dtype}"], shapes)
+            assert err <= H.golden_tol(name, dtype), (name, kwargs, dtype, err)
 
 
 def test_state_dict_layout_matches_torch():

@@ -1,6 +1,7 @@
 """Adamax (``torch.optim.Adamax``)."""
 from __future__ import annotations
 
+from ._lerp import lerp_
 from .optimizer import Optimizer, check_common, namespace, regularized
 
 __all__ = ["Adamax"]
@@ -56,7 +57,7 @@ class Adamax(Optimizer):
         lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
         exp_avg, exp_inf = state["exp_avg"], state["exp_inf"]
         grad = regularized(param, grad, group)  # maximize, weight decay
-        exp_avg += (1 - beta1) * (grad - exp_avg)  # lerp towards grad
+        lerp_(exp_avg, grad, 1 - beta1)  # towards grad, rounded as torch's lerp
         exp_inf *= beta2
         exp_inf[...] = xp.maximum(exp_inf, xp.abs(grad) + eps)
         clr = lr / (1 - beta1**step)

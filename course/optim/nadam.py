@@ -1,6 +1,7 @@
 """NAdam (``torch.optim.NAdam``)."""
 from __future__ import annotations
 
+from ._lerp import lerp_
 from .optimizer import Optimizer, check_common, _f32, namespace, regularized
 
 __all__ = ["NAdam"]
@@ -81,7 +82,7 @@ class NAdam(Optimizer):
         lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
         exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
         grad = regularized(param, grad, group)  # maximize, weight decay
-        exp_avg += (1 - beta1) * (grad - exp_avg)  # lerp towards grad
+        lerp_(exp_avg, grad, 1 - beta1)  # towards grad, rounded as torch's lerp
         exp_avg_sq *= beta2
         exp_avg_sq += (1 - beta2) * grad * grad
         bias_correction2 = 1 - beta2**step

@@ -1,6 +1,7 @@
 """RMSprop (``torch.optim.RMSprop``)."""
 from __future__ import annotations
 
+from ._lerp import lerp_
 from .optimizer import Optimizer, namespace, regularized
 
 __all__ = ["RMSprop"]
@@ -84,8 +85,13 @@ class RMSprop(Optimizer):
         square_avg += (1 - alpha) * grad * grad
         if group["centered"]:
             grad_avg = state["grad_avg"]
-            grad_avg += (1 - alpha) * (grad - grad_avg)  # lerp towards grad
-            avg = xp.sqrt(square_avg - grad_avg * grad_avg)
+            lerp_(grad_avg, grad, 1 - alpha)  # towards grad, rounded as torch's lerp
+            var = square_avg - grad_avg * grad_avg
+            if xp.any(xp.isinf(square_avg)):
+                # torch fuses this into one multiply-add, whose exact product cannot overflow:
+                # inf - (a finite grad_avg squared) stays inf there, where NumPy gives inf - inf = nan
+                var = xp.where(xp.isinf(square_avg) & xp.isfinite(grad_avg), square_avg, var)
+            avg = xp.sqrt(var)
         else:
             avg = xp.sqrt(square_avg)
         avg += eps

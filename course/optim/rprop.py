@@ -65,5 +65,5 @@ class Rprop(Optimizer):
         step_size *= xp.where(sign > 0, etaplus, xp.where(sign < 0, etaminus, xp.ones_like(sign)))
         step_size[...] = xp.clip(step_size, step_size_min, step_size_max)
         grad = xp.where(sign < 0, 0.0, grad)  # after a sign flip: no step, and forget the grad
-        param -= xp.sign(grad) * step_size
+        param -= xp.where(xp.isnan(grad), 0.0, xp.sign(grad)) * step_size  # torch's sign(nan) is 0: no step
         prev[...] = grad
