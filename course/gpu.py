@@ -53,7 +53,7 @@ class Machine:
 
 MACHINES = {
     "cpu": Machine("one core of the course's build machine (AMD EPYC)", "1 CPU core", 72e9, 100e9,
-                   "bandwidth measured (in-place a += b on 50M float32, COURSE_GUIDE); "
+                   "bandwidth measured once on one core (in-place a += b on 50M float32, Nov 2026; the cell below measures this machine); "
                    "flops estimated as 32 float32 flops per cycle at about 3 GHz"),
     "a100": Machine("NVIDIA A100 80GB SXM", "A100", 2.039e12, 19.5e12, "datasheet (HBM2e, float32 non-tensor)"),
     "h100": Machine("NVIDIA H100 SXM", "H100", 3.35e12, 67e12, "datasheet (HBM3, float32 non-tensor)"),
