@@ -10,6 +10,9 @@ EXTRAS := test,lab,browser,play
 INSTALLED := $(VENV)/.installed
 NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg
 JOBS   ?= 2
+# What `make test` runs, and `make test-portable` again under other numeric kernels
+UNIT   := -m pytest -n $(JOBS) --dist loadfile --ignore=tests/browser --doctest-modules course tests
+ALL    := $(UNIT) notebooks app $(NBVAL)
 # Jupyter refuses to start as root (containers often run as root) unless told it may
 ROOT_OK := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root)
 
@@ -36,15 +39,15 @@ play: $(INSTALLED)
 
 ## make test: install the test tools and run every test: unit tests, doctests, strict nbval on all notebooks
 test: $(INSTALLED)
-	$(PY) -m pytest -n $(JOBS) --dist loadfile --ignore=tests/browser --doctest-modules course tests notebooks app $(NBVAL)
+	$(PY) $(ALL)
 
 ## make test-portable: show that other numeric kernels (NumPy SIMD, OpenBLAS) change low bits, then run every test of `make test` under each
 test-portable: $(INSTALLED)
-	$(PY) tools/portability.py -- $(PY) -m pytest -n $(JOBS) --dist loadfile -p no:cacheprovider --ignore=tests/browser --doctest-modules course tests notebooks app $(NBVAL)
+	$(PY) tools/portability.py -- $(PY) $(ALL) -p no:cacheprovider
 
 ## make test-fast: unit tests and doctests only
 test-fast: $(INSTALLED)
-	$(PY) -m pytest -n $(JOBS) --dist loadfile --ignore=tests/browser --doctest-modules course tests
+	$(PY) $(UNIT)
 
 ## make test-browser: every notebook in a real JupyterLab, and the playground in Voila (headless Chromium)
 test-browser: $(INSTALLED) chromium
