@@ -4,7 +4,7 @@
     python3 benchmarks/bench_chunks.py --dtype float64 --only Adam SGD
 
 ``course.optim`` applies a rule over chunks of a big array, ``chunk_bytes`` of each array at a
-time (``CHUNK_BYTES`` in ``course/optim/optimizer.py``).  Bigger chunks mean fewer Python calls
+time (``CHUNK_BYTES`` in ``course/optim/fast_path.py``).  Bigger chunks mean fewer Python calls
 per step, and NumPy's temporaries, as big as a chunk, still stay in the caches.  But glibc's
 malloc hands freed memory back to the OS once there is more than twice its threshold of it,
 and the threshold starts at 128 KB: then every chunk's temporaries are faulted in again,
@@ -28,7 +28,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import course  # noqa: E402
 from course import optim  # noqa: E402
-from course.optim import optimizer as optimizer_module  # noqa: E402
+from course.optim import fast_path  # noqa: E402
 
 CASES = {
     "SGD": dict(momentum=0.9),
@@ -57,10 +57,10 @@ def child(case, kb, numel, dtype, no_prime):
     p = course.Parameter(rng.standard_normal(numel).astype(dtype))
     p.grad = rng.standard_normal(numel).astype(dtype)
     opt = getattr(optim, name)([p], lr=1e-3, **CASES[case])
-    chosen = opt.chunk_bytes
+    chosen = fast_path.CHUNK_BYTES
     opt.chunk_bytes = kb * 1024
     if no_prime:
-        optimizer_module._malloc_primed = True  # as if done: skip it
+        fast_path._malloc_primed = True  # as if done: skip it
     t0 = time.perf_counter()
     while time.perf_counter() - t0 < 0.05:
         opt.step()
@@ -84,7 +84,7 @@ def main():
     args = ap.parse_args()
     if args.child:
         return child(args.child[0], int(args.child[1]), args.numel, args.dtype, args.no_prime)
-    print(f"numpy {np.__version__}, {args.numel:,} {args.dtype}, {optimizer_module.THREADS} threads,"
+    print(f"numpy {np.__version__}, {args.numel:,} {args.dtype}, {fast_path.THREADS} threads,"
           f" malloc {'not ' if args.no_prime else ''}primed; ms per step for chunk_bytes in KB (* = the setting)")
     print(f"{'case':17}" + "".join(f"{kb:>9}" for kb in args.sizes))
     for case in args.only:

@@ -20,7 +20,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from course.schedule_widgets import SCHEDULES, plateau_explorer, schedule_explorer  # noqa: E402
+from course.classroom.widgets import SCHEDULES, plateau_explorer, schedule_explorer  # noqa: E402
 
 TARGET_MS = 60.0
 

@@ -15,7 +15,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-from course import training_widgets as tw  # noqa: E402
+from course.classroom import digits_runs, widgets  # noqa: E402
 
 TARGET_MS = 60.0
 
@@ -49,21 +49,21 @@ def _change(panel, name, encode):
 
 def main():
     rows = []
-    picker = tw.training_picker(prefetch=False)  # no background training while timing
+    picker = widgets.training_picker(prefetch=False)  # no background training while timing
     lrs = [1e-3, 10 ** -2.5, 1e-2, 10 ** -1.5]
     picker.cache.precompute(lrs=lrs)
     start = time.perf_counter()
     picker.cache.get("Adam", 0.3, "cosine")
     miss_ms = (time.perf_counter() - start) * 1e3
-    finder = tw.finder_explorer()
+    finder = widgets.finder_explorer()
     for lo in (1e-6, 1e-5):
         for hi in (10.0, 100.0):
-            finder.sweeps.setdefault((lo, hi), tw.finder_sweep(lo, hi))
-    traffic = tw.traffic_explorer()
+            finder.sweeps.setdefault((lo, hi), widgets.finder_sweep(lo, hi))
+    traffic = widgets.traffic_explorer()
     cases = [
         ("09 picker", picker, "lr", lrs),
-        ("09 picker", picker, "scheduler", list(tw.SCHEDULERS)),
-        ("09 picker", picker, "optimizer", list(tw.OPTIMIZERS)),
+        ("09 picker", picker, "scheduler", list(digits_runs.SCHEDULERS)),
+        ("09 picker", picker, "optimizer", list(digits_runs.OPTIMIZERS)),
         ("10 finder", finder, "beta", [0.9, 0.5, 0.98, 0.0]),
         ("10 finder", finder, "start_lr", [1e-6, 1e-5]),
         ("10 finder", finder, "end_lr", [100.0, 10.0]),

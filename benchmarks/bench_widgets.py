@@ -22,7 +22,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 import numpy as np  # noqa: E402
 
-from course import widgets  # noqa: E402
+from course.classroom import widgets  # noqa: E402
 
 BUILDERS = {
     "01 lr_explorer (lr)": (widgets.lr_explorer, "lr"),

@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from . import backend
-from .progress import progress as _progress
 from .tensor import Tensor, no_grad
 
 __all__ = ["History", "fit", "evaluate", "accuracy"]
@@ -56,12 +55,14 @@ def _is_plateau(scheduler) -> bool:
 
 
 def fit(model, loss_fn, optimizer, loader, epochs: int, scheduler=None, *, val=None,
-        classification: bool = False, scheduler_interval: str = "epoch", progress: bool = False) -> History:
+        classification: bool = False, scheduler_interval: str = "epoch", progress=None) -> History:
     """Train ``model`` for ``epochs`` passes over ``loader`` and return its ``History``.
 
     ``val`` is ``(inputs, targets)``; ReduceLROnPlateau is stepped with the validation
     loss (the training loss when there is no ``val``). ``scheduler_interval='batch'``
     steps the scheduler after every optimizer step (OneCycleLR, CyclicLR).
+    ``progress`` wraps the range of epochs to show how far training got, as ``tqdm.tqdm``
+    or the notebooks' ``course.classroom.progress_bar.progress`` do (default: nothing shown).
     """
     if scheduler_interval not in ("epoch", "batch"):
         raise ValueError(f"scheduler_interval must be 'epoch' or 'batch', got {scheduler_interval!r}")
@@ -69,7 +70,9 @@ def fit(model, loss_fn, optimizer, loader, epochs: int, scheduler=None, *, val=N
         raise ValueError(f"epochs must be a non-negative integer, got {epochs!r}")
     history = History()
     model.train()
-    epoch_iter = _progress(range(epochs), description="epochs") if progress else range(epochs)
+    if progress is not None and not callable(progress):
+        raise TypeError(f"progress must be a callable that wraps an iterable (such as tqdm.tqdm) or None, got {progress!r}")
+    epoch_iter = progress(range(epochs)) if progress is not None else range(epochs)
     for _ in epoch_iter:
         history.lr.append(optimizer.param_groups[0]["lr"])
         total, count = 0.0, 0

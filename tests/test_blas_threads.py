@@ -133,9 +133,9 @@ def test_no_op_on_array_api_strict_arrays(monkeypatch):
 
 @pytest.mark.parametrize("spinning", [False, True])
 def test_the_optimizer_runs_on_one_thread_while_blas_workers_spin(monkeypatch, spinning):
-    from course.optim import optimizer
+    from course.optim import fast_path
 
-    monkeypatch.setattr(optimizer, "THREADS", 2)
+    monkeypatch.setattr(fast_path, "THREADS", 2)
     monkeypatch.setattr(blas_threads, "spinning", lambda: spinning)
     names = []
     p = course.Parameter(np.zeros(64 * 1024, np.float32))

@@ -4,7 +4,7 @@ import math
 import numpy as np
 import pytest
 
-from course import exercises as E
+from course.classroom import exercises as E
 
 
 # Learner-style solutions, written from the formulas (not from course.optim).

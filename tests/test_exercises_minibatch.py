@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 
 from course.data import DataLoader, TensorDataset
-from course.exercises import check_epoch_batches, check_minibatch_gradient
-from course.exercises import minibatch
+from course.classroom.exercises import check_epoch_batches, check_minibatch_gradient
+from course.classroom.exercises import minibatch
 
 
 # Learner-style solutions, written from the formulas (not from course's autograd or DataLoader).

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from course.exercises import practice as pe
+from course.classroom.exercises import practice as pe
 
 
 def stub(*args, **kwargs):

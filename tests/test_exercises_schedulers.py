@@ -8,8 +8,8 @@ import math
 
 import pytest
 
-from course.plateau import plateau_timeline
-from course.exercises.schedulers import (DROP_EXERCISE, check_cosine_lr, check_drop_epochs, check_is_better,
+from course.classroom.plateau_demo import plateau_timeline
+from course.classroom.exercises.schedulers import (DROP_EXERCISE, check_cosine_lr, check_drop_epochs, check_is_better,
                                        check_step_lr, check_warmup_cosine)
 
 

@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from course.exercises import check_adadelta_step, check_lion_step
-from course.exercises import zoo
+from course.classroom.exercises import check_adadelta_step, check_lion_step
+from course.classroom.exercises import zoo
 
 
 # Learner-style solutions, written from the formulas (not from course.optim).

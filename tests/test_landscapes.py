@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import course
-from course import landscapes as L
+from course.classroom import landscapes as L
 
 ALL = [L.quadratic(), L.quadratic(condition_number=50, rotation=30, scale=2.0), L.rosenbrock(), L.rosenbrock(a=2, b=10),
        L.beale(), L.himmelblau(), L.saddle(), L.rastrigin()]

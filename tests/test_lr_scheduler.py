@@ -861,21 +861,23 @@ def test_plot_schedules_draws_what_simulate_returns():
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from course.classroom.plots import plot_schedules
+
     schedules = {
         "step": lambda o: L.StepLR(o, step_size=10, gamma=0.5),
         "cosine": lambda o: L.CosineAnnealingLR(o, T_max=40),
         "given": [0.1, 0.05, 0.01],
     }
-    ax = L.plot_schedules(schedules, steps=40, logy=True, title="lrs")
+    ax = plot_schedules(schedules, steps=40, logy=True, title="lrs")
     lines = ax.get_lines()
     assert [ln.get_label() for ln in lines] == list(schedules)
     np.testing.assert_array_equal(lines[0].get_ydata(), L.simulate(schedules["step"], 40))
     np.testing.assert_array_equal(lines[2].get_ydata(), [0.1, 0.05, 0.01])
     assert ax.get_yscale() == "log" and ax.get_title() == "lrs"
     fig, own = plt.subplots()
-    assert L.plot_schedules(schedules["cosine"], steps=5, ax=own) is own
+    assert plot_schedules(schedules["cosine"], steps=5, ax=own) is own
     with pytest.raises(ValueError, match="steps"):
-        L.plot_schedules(schedules["cosine"])
+        plot_schedules(schedules["cosine"])
     plt.close("all")
 
 

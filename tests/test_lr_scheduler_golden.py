@@ -67,7 +67,7 @@ def test_every_scheduler_has_golden_cases():
             yield from classes(inner)
 
     covered = {name for c in gen.CASES for name in classes(c["sched"])}
-    assert covered == set(L.__all__) - {"LRScheduler", "simulate", "plot_schedules"}
+    assert covered == set(L.__all__) - {"LRScheduler", "simulate"}
 
 
 @pytest.mark.parametrize("cid", list(CASES))

@@ -95,7 +95,7 @@ def random_spec(name, rng):
     return {"id": name, "sched": sched, "steps": 200, "groups": groups, "opt": extra.pop("opt", "sgd"), **extra}
 
 
-NAMES = [n for n in L.__all__ if n not in ("LRScheduler", "simulate", "plot_schedules")]
+NAMES = [n for n in L.__all__ if n not in ("LRScheduler", "simulate")]
 
 
 @pytest.mark.parametrize("name", NAMES)

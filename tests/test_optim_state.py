@@ -14,7 +14,7 @@ import pytest
 
 import course
 from course import optim
-from course.optim.optimizer import THREADS
+from course.optim.fast_path import THREADS, flat_layout
 import optim_helpers as H
 
 CASES = {name: configs[-1] for name, configs in H.CONFIGS.items()}
@@ -242,22 +242,52 @@ def test_closure_and_add_param_group():
 
 def test_flat_layout_is_invisible():
     rng = np.random.default_rng(0)
-    arrays = [rng.standard_normal(s).astype(np.float32) for s in [(3, 4), (5,), (2, 2, 2)]]
-    params = [course.Parameter(a) for a in arrays]
+    shapes = [(3, 4), (5,), (2, 2, 2)]
+    params = [course.Parameter(rng.standard_normal(s).astype(np.float32)) for s in shapes]
+    before = [p.data.copy() for p in params]
     opt = optim.Adam(params, lr=0.1)
-    for p, a in zip(params, arrays):  # same values, dtype and shape (the array is now a view)
-        assert p.data.dtype == np.float32 and p.data.shape == a.shape and np.array_equal(p.data, a)
     for p in params:
         p.grad = np.ones_like(p.data)
     opt.step()
+    assert flat_layout(opt, opt.param_groups[0]) is not None, "the flat path is in use: nobody else holds the arrays"
+    for p, b in zip(params, before):  # same dtype and shape, moved by lr (the array is now a view)
+        assert p.data.dtype == np.float32 and p.data.shape == b.shape
+        assert np.allclose(p.data, b - 0.1, atol=1e-6)
     held = params[0].data
     opt.step()
     assert held is params[0].data  # updated in place
     assert all(opt.state[p]["exp_avg"].shape == p.shape for p in params)
-    assert opt._layouts, "the flat path is in use for a group of NumPy float32 parameters"
     params[1].data = np.zeros(5, dtype=np.float32)  # the user replaces an array: still updated correctly
     opt.step()
     assert np.all(params[1].data < 0)
+    assert flat_layout(opt, opt.param_groups[0]) is None
+
+
+@pytest.mark.parametrize("holds", ["array", "view", "state"])
+def test_arrays_a_user_holds_are_the_ones_updated(holds):
+    """torch updates the tensor it was given; so does course, whatever the group's layout."""
+    w, q = np.zeros(3), np.zeros(2)
+    view = w[:2] if holds == "view" else None
+    params = [course.Parameter(w), course.Parameter(q)]
+    if holds != "array":
+        del w, q
+    opt = optim.SGD(params, lr=0.5, momentum=0.9)
+    for p in params:
+        p.grad = np.ones_like(p.data)
+    opt.step()
+    if holds == "state":  # a state array held after a load is still the one updated
+        opt.load_state_dict(opt.state_dict())
+        buf = opt.state[params[0]]["momentum_buffer"]
+    for p in params:
+        p.grad = np.ones_like(p.data)
+    opt.step()
+    if holds == "array":
+        assert np.array_equal(w, [-1.45] * 3) and np.array_equal(q, [-1.45] * 2)
+        assert params[0].data is w and flat_layout(opt, opt.param_groups[0]) is None
+    elif holds == "view":
+        assert np.array_equal(view, [-1.45] * 2) and params[0].data.base is None
+    else:
+        assert buf is opt.state[params[0]]["momentum_buffer"] and np.array_equal(buf, [1.9] * 3)
 
 
 @pytest.mark.parametrize("name", list(CASES))

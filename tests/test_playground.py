@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from course.playground import SCHEDULERS, playground
+from course.classroom.playground import SCHEDULERS, playground
 
 
 @pytest.fixture(scope="module")

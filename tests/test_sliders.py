@@ -4,9 +4,9 @@ import math
 import pytest
 from hypothesis import given, strategies as st
 
-from course.sliders import log_min, notch
-from course.schedule_widgets import make_control
-from course.widgets import make_slider
+from course.classroom.widgets.sliders import log_min, notch
+from course.classroom.widgets import make_control
+from course.classroom.widgets import make_slider
 
 
 def on_grid(lo, step, value):

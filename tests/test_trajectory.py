@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 
 import course
-from course import landscapes as L
+from course.classroom import landscapes as L
 from course.optim import SGD, Adam, RMSprop
 from course.optim.lr_scheduler import ReduceLROnPlateau, StepLR
-from course.trajectory import Result, make_optimizer, run, tune_lr
+from course.classroom.trajectory import Result, make_optimizer, run, tune_lr
 
 
 def test_gd_path_is_the_closed_form():

@@ -9,59 +9,24 @@ once, on arrays::
                                          and returns the numbers this step uses
     _update(param, grad, state, group, s)  the rule itself: in place, on arrays
 
-``step()`` applies the rule to every parameter that has a grad.  For speed on NumPy
-(see ``benchmarks/README.md``) it applies the same rule over cache-sized chunks, and a
-group of several NumPy parameters of one dtype gets a flat layout: at construction each
-``p.data`` is re-pointed to a view of one flat buffer (same values, dtype and shape, still
-updated in place), and its state lives in flat buffers too, so one call updates them all.
-Nothing of this shows: ``state`` and ``state_dict()`` are per parameter, as in torch.
+``step()`` applies the rule to every parameter that has a grad.  On NumPy it first offers
+each group to ``fast_path.step_group``, which gives the same numbers in less time (a flat
+layout for many small parameters, cache-sized chunks for large ones); see ``fast_path.py``.
+That module is speed machinery only: the plain loop in ``step()`` is the algorithm.
 """
 from __future__ import annotations
 
 import copy
-import os
 import struct
-import threading
-from concurrent.futures import ThreadPoolExecutor
+from collections import defaultdict
 
 import numpy as np
 
-from .. import backend, blas_threads
+from .. import backend
 from ..tensor import Tensor, enable_grad
+from . import fast_path
 
 __all__ = ["Optimizer"]
-
-CHUNK_BYTES = 1 << 20  # of each array per chunk: bigger chunks, fewer Python calls (bench_chunks.py)
-# Large arrays are split between this many threads (NumPy releases the GIL inside its loops,
-# and torch's default CPU path uses every core too).  COURSE_THREADS=1 turns it off.
-THREADS = max(1, min(2, int(os.environ.get("COURSE_THREADS", os.cpu_count() or 1))))
-_pool: ThreadPoolExecutor | None = None
-
-
-def _executor() -> ThreadPoolExecutor:
-    global _pool
-    if _pool is None:
-        _pool = ThreadPoolExecutor(THREADS - 1, thread_name_prefix="course-optim")
-    return _pool
-
-
-_malloc_primed = False
-
-
-def _prime_malloc() -> None:
-    """Free one 16 MB block, so that malloc keeps the chunks' temporaries' memory.
-
-    glibc's malloc serves big blocks with ``mmap`` and, once freed memory at the top of the heap
-    exceeds twice its threshold, hands it back to the OS, so each chunk's temporaries were
-    faulted in again, page by page.  The threshold starts at 128 KB and rises to the size of
-    the biggest ``mmap``-ed block freed so far (its documented dynamic threshold, mallopt(3)).
-    Raising it once is what any program that frees a 16 MB array does; elsewhere it is a no-op.
-    Adam on 10M float32, 8 fresh processes each: 19.7-26.6 ms per step before, 11.3-13.9 after.
-    """
-    global _malloc_primed
-    if not _malloc_primed:
-        _malloc_primed = True
-        np.empty(1 << 24, dtype=np.uint8)  # allocated and freed at once, its pages never touched
 
 
 def namespace(x):
@@ -118,36 +83,6 @@ def regularized(param, grad, group):
     return grad
 
 
-class _Flat:
-    """One flat NumPy buffer for a group's parameters, and views of it (NumPy only)."""
-
-    def __init__(self, params):
-        arrays = [p.data for p in params]
-        self.sizes = [a.size for a in arrays]
-        self.total = sum(self.sizes)
-        self.dtype = arrays[0].dtype
-        self.data = np.concatenate([a.reshape(-1) for a in arrays])
-        self.views = self.split(self.data, arrays)
-        for p, v in zip(params, self.views):
-            p.data = v  # same values, dtype and shape; now a view of the flat buffer
-        self.grad = np.empty(self.total, dtype=self.dtype)
-        self.state = {}  # name -> (flat buffer, per-parameter views)
-        self.synced = None  # (states, names) while every state is known to be views of these buffers
-
-    def split(self, flat, like):
-        out, start = [], 0
-        for a, n in zip(like, self.sizes):
-            out.append(flat[start:start + n].reshape(a.shape))
-            start += n
-        return out
-
-    def state_views(self, name):
-        if name not in self.state:
-            buf = np.empty(self.total, dtype=self.dtype)
-            self.state[name] = (buf, self.split(buf, self.views))
-        return self.state[name]
-
-
 class Optimizer:
     """Base class of all optimizers: ``Optimizer(params, defaults)``.
 
@@ -169,13 +104,10 @@ class Optimizer:
         ['dampening', 'lr', 'maximize']
     """
 
-    chunk_bytes = CHUNK_BYTES  # of each array per chunk of a large NumPy array
-
     def __init__(self, params, defaults: dict):
         self.defaults = defaults
-        self.state = {}
+        self.state = defaultdict(dict)  # parameter -> its state, as torch's
         self.param_groups = []
-        self._layouts = {}
         if isinstance(params, Tensor):
             raise TypeError(
                 "params argument given to the optimizer should be an iterable of Tensors "
@@ -213,15 +145,7 @@ class Optimizer:
             raise ValueError("some parameters appear in more than one parameter group")
         group["params"] = params
         self.param_groups.append(group)
-        self._make_layout(group)
-
-    def _make_layout(self, group) -> None:
-        params = group["params"]
-        arrays = [p.data for p in params]
-        if len(arrays) > 1 and all(
-            type(a) is np.ndarray and a.dtype == arrays[0].dtype and a.dtype.kind == "f" for a in arrays
-        ):
-            self._layouts[id(params)] = (params, _Flat(params))
+        fast_path.prepare(self, group)  # NumPy: a flat layout, where it cannot be seen
 
     # -------------------------------------------------------------------- grads
     def zero_grad(self, set_to_none: bool = True) -> None:
@@ -263,122 +187,22 @@ class Optimizer:
         if closure is not None:
             with enable_grad():
                 loss = closure()
-        all_grads = self._checked_grads()
-        for group, grads in zip(self.param_groups, all_grads):
-            if not self._step_flat(group, grads):
-                for p, g in zip(group["params"], grads):
-                    if g is not None:
-                        self._step_param(p, g, group)
+        for group, grads in zip(self.param_groups, self._checked_grads()):
+            if fast_path.step_group(self, group, grads):  # NumPy: same numbers, less time
+                continue
+            for p, grad in zip(group["params"], grads):
+                if grad is not None:
+                    state = self._state_for(p, group)
+                    s = self._advance(state, group)
+                    self._update(p.data, grad, state, group, s)
         return loss
 
-    def _step_param(self, p, grad, group) -> None:
+    def _state_for(self, p, group) -> dict:
+        """``p``'s state, made by ``_init_state`` if it has none yet."""
         state = self.state.get(p)
         if not state:
             state = self.state[p] = self._init_state(p.data, group)
-        s = self._advance(state, group)
-        self._apply(p.data, grad, state, group, s)
-
-    def _apply(self, param, grad, state, group, s) -> None:
-        """The rule on whole arrays, or over cache-sized chunks of large NumPy arrays."""
-        arrays = {k: v for k, v in state.items() if _is_array(v)}
-        everything = [param, grad, *arrays.values()]
-        if (type(param) is not np.ndarray or param.nbytes < 2 * self.chunk_bytes
-                or not self._flat_ready(state, group)
-                or not all(type(a) is np.ndarray and a.flags.c_contiguous for a in everything)):
-            return self._update(param, grad, state, group, s)
-        self._chunked(everything[0].reshape(-1), everything[1].reshape(-1), state,
-                      {k: v.reshape(-1) for k, v in arrays.items()}, group, s)
-
-    def _chunked(self, param, grad, state, arrays, group, s) -> None:
-        """Apply the rule chunk by chunk to flat NumPy arrays, the chunks shared among ``THREADS``.
-
-        Each thread takes the next chunk when it is done with one, so a thread slowed down by
-        something else on the machine holds nobody up.  Chunk boundaries are fixed and every
-        element goes through the same operations whichever thread runs its chunk, so the
-        result does not depend on the threads.
-        """
-        _prime_malloc()
-        chunk = max(1, self.chunk_bytes // param.itemsize)
-        starts = range(0, param.size, chunk)
-        todo, lock = iter(starts), threading.Lock()
-
-        def work():
-            chunk_state = dict(state)  # one per thread: the chunk's views of the state arrays
-            while True:
-                with lock:
-                    start = next(todo, None)
-                if start is None:
-                    return
-                stop = start + chunk
-                chunk_state.update((k, v[start:stop]) for k, v in arrays.items())
-                self._update(param[start:stop], grad[start:stop], chunk_state, group, s)
-
-        # Idle BLAS workers spin for a while after a multi-threaded product, holding a core.
-        threads = 1 if blas_threads.spinning() else THREADS
-        if threads == 1 or len(starts) < 4 * threads:
-            return work()
-        futures = [_executor().submit(work) for _ in range(threads - 1)]
-        try:
-            work()  # this thread works too
-        finally:
-            for f in futures:
-                f.result()
-
-    def _step_flat(self, group, grads) -> bool:
-        """One rule call per chunk of the group's flat buffers; False when its assumptions fail."""
-        entry = self._layouts.get(id(group["params"]))
-        if entry is None or entry[0] is not group["params"]:
-            return False
-        params, flat = entry
-        if any(p.data is not v for p, v in zip(params, flat.views)):
-            del self._layouts[id(params)]  # someone replaced p.data: the layout is gone for good
-            return False
-        if any(g is None for g in grads):
-            flat.synced = None
-            return False
-        if not self._flat_states_ready(params, flat, group):
-            return False
-        states, names = flat.synced
-        np.concatenate(grads, axis=None, out=flat.grad)
-        scalars = {k: v for k, v in states[0].items() if not _is_array(v)}
-        s = self._advance(scalars, group)
-        if scalars:
-            for st in states:
-                st.update(scalars)
-        self._chunked(flat.data, flat.grad, scalars, {name: flat.state[name][0] for name in names}, group, s)
-        return True
-
-    def _flat_states_ready(self, params, flat, group) -> bool:
-        """Are all states views of the flat state buffers, with the same counters? Make them so if possible."""
-        state = self.state
-        if flat.synced is not None:  # nothing but flat steps since the last full check: identities suffice
-            states, names = flat.synced
-            if all(state.get(p) is s for p, s in zip(params, states)) and all(
-                    s[n] is v for n in names for s, v in zip(states, flat.state[n][1])):
-                return True
-        flat.synced = None
-        states = [state.get(p) for p in params]
-        for i, s in enumerate(states):
-            if not s:
-                states[i] = state[params[i]] = self._init_state(params[i].data, group)
-        first = states[0]
-        scalars = {k: v for k, v in first.items() if not _is_array(v)}
-        names = [k for k, v in first.items() if _is_array(v)]
-        for s in states:  # same counters and the same state names in every parameter
-            if s.keys() != first.keys() or any(s[k] != v for k, v in scalars.items()):
-                return False
-            if any(not _is_array(s[k]) or s[k].dtype != flat.dtype for k in names):
-                return False
-        if not self._flat_ready(first, group):
-            return False
-        for name in names:  # adopt: state arrays become views of one flat buffer
-            _, views = flat.state_views(name)
-            for s, v in zip(states, views):
-                if s[name] is not v:
-                    v[...] = s[name]
-                    s[name] = v
-        flat.synced = (states, names)
-        return True
+        return state
 
     # ---------------------------------------------------------- rule (subclasses)
     def _init_state(self, param, group) -> dict:
@@ -394,7 +218,7 @@ class Optimizer:
         return state["step"]
 
     def _flat_ready(self, state, group) -> bool:
-        """Can the rule run on pieces of the arrays? (Not while it still creates state.)"""
+        """Can the rule run on pieces of the arrays (the fast path)? Not while it still creates state."""
         return True
 
     def _update(self, param, grad, state, group, s) -> None:
@@ -450,7 +274,7 @@ class Optimizer:
         for k, s in state_dict["state"].items():
             p = id_map[k]
             new_state[p] = {key: self._cast(p, key, value) for key, value in s.items()}
-        self.state = new_state
+        self.state = defaultdict(dict, new_state)
         for i, (g, sg) in enumerate(zip(self.param_groups, saved_groups)):
             group = copy.deepcopy({k: v for k, v in sg.items() if k != "params"})
             group["params"] = g["params"]
@@ -467,18 +291,6 @@ class Optimizer:
             value = backend.to_numpy(value)  # across backends through NumPy
             return backend.asarray(value, dtype=p.data.dtype, like=p.data)
         return xp.asarray(value, dtype=p.data.dtype, copy=True)
-
-    # ------------------------------------------------------------------ pickle
-    def __getstate__(self):
-        d = self.__dict__.copy()
-        d["_layouts"] = {}  # views do not survive pickling; rebuilt on load
-        return d
-
-    def __setstate__(self, d):
-        self.__dict__.update(d)
-        self._layouts = {}
-        for group in self.param_groups:
-            self._make_layout(group)
 
     def __repr__(self):
         lines = [f"{type(self).__name__} ("]

@@ -2,7 +2,7 @@
 
 Every scheduler rewrites ``optimizer.param_groups[i]["lr"]`` when you call ``step()``,
 after ``optimizer.step()``, once per epoch (or per batch for CyclicLR and OneCycleLR).
-``simulate`` gives a schedule's lrs without a model; ``plot_schedules`` draws them.
+``simulate`` gives a schedule's lrs without a model (``course.classroom.plots.plot_schedules`` draws them).
 """
 from .base import LRScheduler
 from .composite import ChainedScheduler, SequentialLR
@@ -14,7 +14,7 @@ from .lambda_lr import LambdaLR, MultiplicativeLR
 from .one_cycle import OneCycleLR
 from .plateau import ReduceLROnPlateau
 from .polynomial import PolynomialLR
-from .simulate import plot_schedules, simulate
+from .simulate import simulate
 from .step_lr import MultiStepLR, StepLR
 
 __all__ = [
@@ -35,5 +35,4 @@ __all__ = [
     "PolynomialLR",
     "LRScheduler",
     "simulate",
-    "plot_schedules",
 ]

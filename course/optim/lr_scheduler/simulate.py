@@ -5,7 +5,7 @@ import numpy as np
 
 from .plateau import ReduceLROnPlateau
 
-__all__ = ["simulate", "plot_schedules"]
+__all__ = ["simulate"]
 
 
 def _default_optimizer(param_groups):
@@ -70,50 +70,3 @@ def simulate(factory, steps: int, metrics=None, *, lr=0.1, optimizer=None, key: 
         else:
             scheduler.step()
     return out[:, 0] if out.shape[1] == 1 else out
-
-
-def plot_schedules(schedules, steps: int | None = None, *, metrics=None, lr=0.1, optimizer=None, ax=None,
-                   logy: bool = False, title: str | None = None, **line_kwargs):
-    """Plot one or several lr schedules against the optimizer step; returns the Axes.
-
-    Args:
-        schedules: a factory (see :func:`simulate`), a sequence of lrs, or a dict
-            ``{label: factory or sequence}``.
-        steps (int): steps to simulate (needed for factories).
-        metrics, lr, optimizer: passed to :func:`simulate`.
-        ax: the matplotlib Axes to draw on (default: a new figure).
-        logy (bool): logarithmic lr axis.
-        title (str): the title.
-        **line_kwargs: passed to ``ax.plot`` (e.g. ``drawstyle="steps-post"``).
-
-    Example:
-        >>> import matplotlib; matplotlib.use("Agg")
-        >>> from course.optim.lr_scheduler import StepLR, plot_schedules
-        >>> ax = plot_schedules({"StepLR": lambda opt: StepLR(opt, step_size=10)}, steps=40)
-        >>> len(ax.get_lines())
-        1
-    """
-    if ax is None:
-        import matplotlib.pyplot as plt
-
-        _, ax = plt.subplots(figsize=(6, 3.5))
-    if not isinstance(schedules, dict):
-        label = getattr(schedules, "__name__", None) if callable(schedules) else None
-        schedules = {label: schedules}
-    for label, schedule in schedules.items():
-        if callable(schedule):
-            if steps is None:
-                raise ValueError("steps is needed to simulate a scheduler factory")
-            values = simulate(schedule, steps, metrics, lr=lr, optimizer=optimizer)
-        else:
-            values = np.asarray(schedule, dtype=float)
-        ax.plot(np.arange(len(values)), values, label=label, **line_kwargs)
-    ax.set_xlabel("optimizer step")
-    ax.set_ylabel("learning rate")
-    if logy:
-        ax.set_yscale("log")
-    if title:
-        ax.set_title(title)
-    if any(label for label in schedules):
-        ax.legend()
-    return ax

@@ -25,11 +25,12 @@ import math
 
 import numpy as np
 
-from .. import gpu, lr_finder, nn, optim
-from ..data import DataLoader, TensorDataset, make_regression
-from ..training import accuracy as _accuracy
-from ..training import fit
-from ..training_widgets import digits_loader, digits_mlp
+from .. import memory_traffic
+from ... import lr_finder, nn, optim
+from ...data import DataLoader, TensorDataset, make_regression
+from ...training import accuracy as _accuracy
+from ...training import fit
+from ..digits_runs import digits_loader, digits_mlp
 from ._checking import _call, _Stub
 
 __all__ = ["check_train_one_epoch", "check_accuracy", "check_exponential_lrs", "check_smooth_losses",
@@ -243,7 +244,7 @@ def check_momentum_step_inplace(momentum_step) -> bool:
     def check(case):
         rng = np.random.default_rng(case["seed"])
         p0, grads = rng.normal(size=case["n"]), [rng.normal(size=case["n"]) for _ in range(4)]
-        from ..tensor import Parameter
+        from ...tensor import Parameter
 
         ref = Parameter(p0.copy())
         opt = optim.SGD([ref], lr=case["lr"], momentum=case["momentum"])
@@ -260,7 +261,7 @@ def check_momentum_step_inplace(momentum_step) -> bool:
                 return (f"after step {step}, p differs from course.optim.SGD",
                         "buf *= momentum; buf += g; p -= lr * buf, all in place (p = p - ... makes a new array "
                         "and leaves the caller's p unchanged).")
-        t = gpu.trace(momentum_step, n=8, lr=case["lr"], momentum=case["momentum"])
+        t = memory_traffic.trace(momentum_step, n=8, lr=case["lr"], momentum=case["momentum"])
         copies = sum(op.name == "copy" for op in t.ops)
         if copies or t.temporaries > 1:
             return (f"the numbers are right, but the step made {t.temporaries} temporaries and {copies} copies "
@@ -275,11 +276,11 @@ def check_roofline_time(roofline_time) -> bool:
     """``roofline_time(flops_per_param, bytes_per_param, n, bandwidth, peak_flops) -> seconds``."""
     cases = [{"desc": f"{label}, {m.short}", "args": (f, b, n, m.bandwidth, m.flops)}
              for label, f, b, n in [("Adam fused, 10M", 13, 28, 1e7), ("a matmul-like 100 flop/byte, 1M", 3200, 32, 1e6)]
-             for m in (gpu.MACHINES["cpu"], gpu.MACHINES["h100"])]
+             for m in (memory_traffic.MACHINES["cpu"], memory_traffic.MACHINES["h100"])]
 
     def check(case):
         f, b, n, bw, peak = case["args"]
-        expected = gpu.roofline_time(f, b, n, gpu.Machine("", "", bw, peak, ""))
+        expected = memory_traffic.roofline_time(f, b, n, memory_traffic.Machine("", "", bw, peak, ""))
         got = _as_float(_value(roofline_time, *case["args"]))
         if not math.isclose(got, expected, rel_tol=1e-9):
             memory, compute = b * n / bw, f * n / peak
@@ -289,4 +290,4 @@ def check_roofline_time(roofline_time) -> bool:
             return f"returned {got:.6g} s, expected {expected:.6g} s", hint
         return None
 
-    return _run("check_roofline_time", "course.gpu.roofline_time", cases, check)
+    return _run("check_roofline_time", "course.classroom.memory_traffic.roofline_time", cases, check)

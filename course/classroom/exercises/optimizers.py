@@ -31,7 +31,7 @@ import math
 
 import numpy as np
 
-from .. import optim
+from ... import optim
 from ._checking import _arr, _as_tuple, _call, _make_cases, _reference, _run_checks
 
 __all__ = ['check_gd_step', 'check_stable_lr', 'check_momentum_step', 'check_nesterov_step', 'check_optimal_momentum', 'check_adagrad_step', 'check_rmsprop_step', 'check_adam_step', 'check_adamw_step']
@@ -141,7 +141,7 @@ def check_optimal_momentum(fn) -> bool:
     Hessian eigenvalues in :math:`[\mu, L]`, in torch's convention:
     :math:`\gamma^* = (2 / (\sqrt L + \sqrt\mu))^2`, :math:`\beta^* = ((\sqrt\kappa - 1)/(\sqrt\kappa + 1))^2`.
     """
-    from ..analysis import optimal_momentum
+    from ..rates import optimal_momentum
 
     cases = [{"param": None, "grads": [None], "hyper": {"L": L, "mu": mu}}
              for L, mu in ((1.0, 0.01), (10.0, 1.0), (2.0, 0.002))]
@@ -154,7 +154,7 @@ def check_optimal_momentum(fn) -> bool:
         opt = optimal_momentum(case["hyper"]["L"], case["hyper"]["mu"])
         return [{"lr": opt.lr, "momentum": opt.momentum}]
 
-    return _run_checks("check_optimal_momentum", "course.analysis.optimal_momentum", cases, learner, reference,
+    return _run_checks("check_optimal_momentum", "course.classroom.rates.optimal_momentum", cases, learner, reference,
                        "with kappa = L/mu: lr = (2 / (sqrt(L) + sqrt(mu)))**2 and "
                        "momentum = ((sqrt(kappa) - 1) / (sqrt(kappa) + 1))**2.")
 

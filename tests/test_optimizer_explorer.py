@@ -7,9 +7,10 @@ matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from course import landscapes as L, schedule_widgets, training_widgets, widgets  # noqa: E402
-from course.analysis import momentum_rate  # noqa: E402
-from course.trajectory import tune_lr  # noqa: E402
+from course.classroom import landscapes as L, widgets  # noqa: E402
+from course.classroom import widgets  # noqa: E402
+from course.classroom.rates import momentum_rate  # noqa: E402
+from course.classroom.trajectory import tune_lr  # noqa: E402
 
 BUILDERS = {
     "lr": lambda: widgets.lr_explorer(steps=20),
@@ -225,8 +226,8 @@ def test_blitting_draws_the_same_pixels_as_a_full_redraw(moves):
 
 
 @pytest.mark.parametrize("build", [lambda: widgets.lr_explorer(steps=10),
-                                   lambda: schedule_widgets.schedule_explorer("StepLR"),
-                                   lambda: training_widgets.traffic_explorer()])
+                                   lambda: widgets.schedule_explorer("StepLR"),
+                                   lambda: widgets.traffic_explorer()])
 def test_every_widget_sets_by_name_and_a_bad_name_moves_nothing(build):
     w = build()
     name, control = next(iter(w.inputs().items()))

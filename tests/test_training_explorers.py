@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from course import lr_finder, nn, optim
-from course import training_widgets as tw
+from course.classroom import digits_runs, widgets
 from course.training import History, fit
 
 
@@ -21,11 +21,11 @@ def no_background_training_left():
 
 
 def test_digits_run_is_fit_on_the_same_setup():
-    h = tw.digits_run("SGD", 0.05, "none", epochs=2, seed=1)
-    (_, _), val = tw.digits_data(1)
-    model = tw.digits_mlp(32, 1)
+    h = digits_runs.digits_run("SGD", 0.05, "none", epochs=2, seed=1)
+    (_, _), val = digits_runs.digits_data(1)
+    model = digits_runs.digits_mlp(32, 1)
     ref = fit(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.05, momentum=0.9),
-              tw.digits_loader(64, 1), 2, val=val, classification=True)
+              digits_runs.digits_loader(64, 1), 2, val=val, classification=True)
     assert h.as_dict() == ref.as_dict()
 
 
@@ -35,14 +35,14 @@ def test_digits_run_is_fit_on_the_same_setup():
     ("cosine", "epoch", [0.1 * (1 + math.cos(math.pi * e / 4)) / 2 for e in range(4)]),
 ])
 def test_scheduler_lrs_are_the_real_schedulers(name, interval, expected):
-    h = tw.digits_run("Adam", 0.1, name, epochs=4)
+    h = digits_runs.digits_run("Adam", 0.1, name, epochs=4)
     np.testing.assert_allclose(h.lr, expected, rtol=1e-12)
 
 
 def test_onecycle_is_stepped_per_batch():
-    h = tw.digits_run("Adam", 0.1, "OneCycleLR", epochs=3)
-    steps = len(tw.digits_loader())
-    model = tw.digits_mlp()
+    h = digits_runs.digits_run("Adam", 0.1, "OneCycleLR", epochs=3)
+    steps = len(digits_runs.digits_loader())
+    model = digits_runs.digits_mlp()
     opt = optim.Adam(model.parameters(), lr=0.1)
     sched = optim.lr_scheduler.OneCycleLR(opt, max_lr=0.1, epochs=3, steps_per_epoch=steps, cycle_momentum=False)
     lrs = []
@@ -54,8 +54,8 @@ def test_onecycle_is_stepped_per_batch():
 
 
 @pytest.mark.parametrize("call, match", [
-    (lambda: tw.make_optimizer("Adagrad", [], 0.1), "Adagrad"),
-    (lambda: tw.make_scheduler("linear", None, 3, 3), "linear"),
+    (lambda: digits_runs.make_optimizer("Adagrad", [], 0.1), "Adagrad"),
+    (lambda: digits_runs.make_scheduler("linear", None, 3, 3), "linear"),
 ])
 def test_bad_names(call, match):
     with pytest.raises(ValueError, match=match):
@@ -63,7 +63,7 @@ def test_bad_names(call, match):
 
 
 def test_cache_rounds_the_lr_and_reuses_runs():
-    cache = tw.RunCache(epochs=1)
+    cache = digits_runs.RunCache(epochs=1)
     a = cache.get("Adam", 0.001 * (1 + 1e-9), "none")
     assert cache.get("Adam", 0.001, "none") is a
     cache.precompute(optimizers=("SGD",), lrs=(0.01, 0.1), schedulers=("none",))
@@ -71,7 +71,7 @@ def test_cache_rounds_the_lr_and_reuses_runs():
 
 
 def test_picker_moves_its_lines_to_the_chosen_run():
-    p = tw.training_picker(epochs=3)
+    p = widgets.training_picker(epochs=3)
     before = p.lines["acc"].get_ydata().copy(), p.png
     assert p.png[:8] == b"\x89PNG\r\n\x1a\n"
     p.controls["lr"].value = 0.01
@@ -98,7 +98,7 @@ class _FakeCache:
 
 
 def test_picker_reports_divergence():
-    p = tw.training_picker(epochs=3, cache=_FakeCache(), prefetch=False)
+    p = widgets.training_picker(epochs=3, cache=_FakeCache(), prefetch=False)
     p.controls["lr"].value = 1.0
     assert "diverged in epoch 2" in p.text
     y = p.lines["train"].get_ydata()
@@ -107,18 +107,18 @@ def test_picker_reports_divergence():
 
 @pytest.mark.parametrize("beta, factor", [(0.98, 4.0), (0.9, 4.0), (0.0, 2.0), (0.5, 1.5)])
 def test_finder_result_equals_lr_find(beta, factor):
-    sweep = tw.finder_sweep(1e-4, 10.0, 60)
-    model = tw.digits_mlp()
+    sweep = widgets.finder_sweep(1e-4, 10.0, 60)
+    model = digits_runs.digits_mlp()
     with np.errstate(all="ignore"):
-        direct = lr_finder.lr_find(model, nn.CrossEntropyLoss(), tw.make_optimizer("Adam", model.parameters(), 1e-3),
-                                   tw.digits_loader(), start_lr=1e-4, end_lr=10.0, num_iter=60, beta=beta,
+        direct = lr_finder.lr_find(model, nn.CrossEntropyLoss(), digits_runs.make_optimizer("Adam", model.parameters(), 1e-3),
+                                   digits_runs.digits_loader(), start_lr=1e-4, end_lr=10.0, num_iter=60, beta=beta,
                                    diverge_factor=factor)
-    derived = tw.finder_result(sweep, beta, factor)
+    derived = widgets.finder_result(sweep, beta, factor)
     assert derived == direct
 
 
 def test_finder_explorer_beta_resmooths_and_range_resweeps():
-    p = tw.finder_explorer(num_iter=40, start_lr=1e-4)
+    p = widgets.finder_explorer(num_iter=40, start_lr=1e-4)
     background = p._background
     smoothed = p.lines["smoothed"].get_ydata().copy()
     p.controls["beta"].value = 0.5
@@ -137,7 +137,7 @@ def test_finder_explorer_beta_resmooths_and_range_resweeps():
 
 
 def test_traffic_explorer_marker_follows_the_slider():
-    p = tw.traffic_explorer(log10_n=6)
+    p = widgets.traffic_explorer(log10_n=6)
     p.controls["log10_n"].value = 8
     xs, ys = p.lines["marker"].get_data()
     assert np.all(np.asarray(xs) == pytest.approx(1e8))
@@ -165,8 +165,8 @@ class _SlowRuns:
 
 def test_prefetch_trains_in_the_background_and_each_run_once(monkeypatch):
     runs = _SlowRuns()
-    monkeypatch.setattr(tw, "digits_run", runs)
-    cache = tw.RunCache(epochs=1)
+    monkeypatch.setattr(digits_runs, "digits_run", runs)
+    cache = digits_runs.RunCache(epochs=1)
     cache.prefetch([("Adam", 0.1, "none"), ("Adam", 0.2, "none")])
     time.sleep(0.01)  # the thread is inside the first run ...
     first = cache.get("Adam", 0.1, "none")  # ... which the foreground waits for, not trains again
@@ -177,8 +177,8 @@ def test_prefetch_trains_in_the_background_and_each_run_once(monkeypatch):
 
 def test_a_new_prefetch_list_stops_the_old_one(monkeypatch):
     runs = _SlowRuns()
-    monkeypatch.setattr(tw, "digits_run", runs)
-    cache = tw.RunCache(epochs=1)
+    monkeypatch.setattr(digits_runs, "digits_run", runs)
+    cache = digits_runs.RunCache(epochs=1)
     old = cache.prefetch([("SGD", lr, "none") for lr in (0.1, 0.2, 0.3, 0.4, 0.5)])
     time.sleep(0.01)
     cache.prefetch([("Adam", 0.01, "none")]).join()
@@ -189,8 +189,8 @@ def test_a_new_prefetch_list_stops_the_old_one(monkeypatch):
 
 def test_a_run_that_fails_in_the_background_raises_in_the_foreground(monkeypatch):
     runs = _SlowRuns(fail=(0.3,))
-    monkeypatch.setattr(tw, "digits_run", runs)
-    cache = tw.RunCache(epochs=1)
+    monkeypatch.setattr(digits_runs, "digits_run", runs)
+    cache = digits_runs.RunCache(epochs=1)
     cache.prefetch([("Adam", 0.3, "none"), ("Adam", 0.4, "none")])
     time.sleep(0.01)
     with pytest.raises(ValueError, match="bad lr 0.3"):
@@ -201,9 +201,9 @@ def test_a_run_that_fails_in_the_background_raises_in_the_foreground(monkeypatch
 
 
 def test_picker_prefetches_every_lr_notch_nearest_first():
-    p = tw.training_picker(epochs=1, lr=1e-2)
+    p = widgets.training_picker(epochs=1, lr=1e-2)
     p.cache.prefetcher.join()
     notches = [float(f"{10 ** e:.4g}") for e in np.arange(-4, 0.01, 0.25)]
     assert {k for k in p.cache.runs if k[0] == "Adam" and k[2] == "none"} == {("Adam", lr, "none") for lr in notches}
-    again = tw.digits_run("Adam", notches[3], "none", epochs=1)
+    again = digits_runs.digits_run("Adam", notches[3], "none", epochs=1)
     assert p.cache.runs["Adam", notches[3], "none"].as_dict() == again.as_dict()  # seeded: same anywhere

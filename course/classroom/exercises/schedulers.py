@@ -19,8 +19,8 @@ import math
 
 import numpy as np
 
-from ..optim import lr_scheduler as S
-from ..plateau import plateau_timeline
+from ...optim import lr_scheduler as S
+from ..plateau_demo import plateau_timeline
 from ._checking import _Stub
 from ._checking import _call as _learner_call
 
@@ -173,7 +173,7 @@ DROP_EXERCISE = {
 def check_drop_epochs(fn) -> bool:
     """``fn() -> list``: the epochs (0-based) whose ``step(metric)`` lowers the lr, on :data:`DROP_EXERCISE`.
 
-    Compared with the real scheduler (:func:`course.plateau.plateau_timeline`).
+    Compared with the real scheduler (:func:`course.classroom.plateau_demo.plateau_timeline`).
     """
     name = "check_drop_epochs"
     ok, got = _call(name, fn, ())

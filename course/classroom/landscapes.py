@@ -36,8 +36,8 @@ import math
 
 import numpy as np
 
-from . import backend
-from .tensor import Tensor
+from .. import backend
+from ..tensor import Tensor
 
 __all__ = ["Landscape", "quadratic", "rosenbrock", "beale", "himmelblau", "saddle", "rastrigin",
            "LANDSCAPES", "get"]

@@ -3,7 +3,7 @@
 Every builder is a plain function returning a :class:`LiveFigure`: sliders, a matplotlib
 figure drawn on Agg, and an ``ipywidgets.Output`` showing it as one PNG.  A slider change
 reruns the *real* scheduler (through :func:`course.optim.lr_scheduler.simulate` or
-:func:`course.plateau.plateau_timeline`) and moves the existing artists (``set_data``);
+:func:`course.classroom.plateau_demo.plateau_timeline`) and moves the existing artists (``set_data``);
 nothing is replotted.  An invalid combination (e.g. OneCycleLR with ``pct_start`` at 1)
 shows the scheduler's own error in the title instead of raising.
 
@@ -33,9 +33,9 @@ from matplotlib.ticker import LogFormatter, NullFormatter
 
 from . import png
 from .sliders import log_min, notch
-from .widget_view import WidgetView
-from .optim import lr_scheduler as S
-from .plateau import noisy_validation_curve, plateau_timeline
+from .view import WidgetView
+from ...optim import lr_scheduler as S
+from ..plateau_demo import noisy_validation_curve, plateau_timeline
 
 __all__ = ["LiveFigure", "ScheduleExplorer", "PlateauExplorer", "schedule_explorer", "plateau_explorer",
            "SCHEDULES", "make_control"]
@@ -366,7 +366,7 @@ class PlateauExplorer(LiveFigure):
     panel: the lr each epoch used (log scale).
 
     Attributes (besides :class:`LiveFigure`'s):
-        metrics (the curve), lr (starting lr), timeline (the last :class:`~course.plateau.PlateauTimeline`),
+        metrics (the curve), lr (starting lr), timeline (the last :class:`~course.classroom.plateau_demo.PlateauTimeline`),
         artists (dict name -> artist: 'metric', 'best', 'new_best', 'bad', 'ignored', 'cooldown' (shaded
             epochs), 'reductions', 'lr').
     """
@@ -450,7 +450,7 @@ class PlateauExplorer(LiveFigure):
 
 
 def plateau_explorer(metrics=None, lr: float = 0.1, **initial) -> PlateauExplorer:
-    """Sliders for ReduceLROnPlateau on a fixed metric curve (default: :func:`~course.plateau.noisy_validation_curve`).
+    """Sliders for ReduceLROnPlateau on a fixed metric curve (default: :func:`~course.classroom.plateau_demo.noisy_validation_curve`).
 
     Args:
         metrics: one value per epoch (default: the seeded noisy validation curve).

@@ -129,7 +129,7 @@ def measured_rate(path, minimum=(0.0, 0.0), skip: int = 0, tol: float = 1e-12) -
     slope of :math:`\log \lVert\theta_t - \theta^*\rVert` against :math:`t`.
 
     Uses the points after ``skip`` whose distance is still above ``tol`` (below, rounding
-    dominates).  ``path`` is an ``(n, 2)`` array or a :class:`~course.trajectory.Result`.
+    dominates).  ``path`` is an ``(n, 2)`` array or a :class:`~course.classroom.trajectory.Result`.
 
     Example:
         >>> import numpy as np

@@ -8,12 +8,12 @@ a browser, so tests and the benchmark drive a panel by setting ``control.value``
 
 In a notebook::
 
-    picker = training_widgets.training_picker()
+    picker = widgets.training_picker()
     picker.static()      # the first view, stored as a plain image (reads on GitHub)
     picker               # the live widget (tag the cell nbval-ignore-output)
 
-The runs behind the 09 picker come from :func:`digits_run`, the same function the
-notebook's comparison calls, memoized by :class:`RunCache`.
+The runs behind the 09 picker come from :func:`course.classroom.digits_runs.digits_run`, the
+same function the notebook's comparison calls, memoized by its ``RunCache``.
 
 >>> p = traffic_explorer()
 >>> before = p.lines["marker"].get_xydata().copy()
@@ -24,176 +24,20 @@ True
 from __future__ import annotations
 
 import math
-import threading
-from functools import lru_cache
 
 import ipywidgets as W
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from . import gpu, lr_finder, nn, optim, png
-from .data import DataLoader, TensorDataset, load_digits, train_val_split
-from .training import fit
-from .widget_view import WidgetView
+from ... import lr_finder, nn
+from .. import memory_traffic
+from ..digits_runs import OPTIMIZERS, SCHEDULERS, RunCache, digits_loader, digits_mlp, make_optimizer
+from . import png
+from .view import WidgetView
 
-__all__ = ["OPTIMIZERS", "SCHEDULERS", "digits_data", "digits_mlp", "digits_loader", "make_optimizer",
-           "make_scheduler", "digits_run", "RunCache", "Panel", "training_picker", "finder_sweep",
-           "finder_result", "finder_explorer", "traffic_explorer"]
+__all__ = ["Panel", "training_picker", "finder_sweep", "finder_result", "finder_explorer", "traffic_explorer"]
 
-OPTIMIZERS = ("SGD", "RMSprop", "Adam")  # SGD always with momentum 0.9
-SCHEDULERS = ("none", "StepLR", "cosine", "OneCycleLR")
-
-
-# ------------------------------------------------------------ the experiment
-@lru_cache(maxsize=4)
-def _digits_split(seed: int):
-    X, y = load_digits()
-    return train_val_split(X, y, val_fraction=0.2, seed=seed)
-
-
-def digits_data(seed: int = 0):
-    """The digits, split 80/20 with ``seed``: ``(X_train, y_train), (X_val, y_val)`` (loaded once)."""
-    return _digits_split(seed)
-
-
-def digits_mlp(hidden: int = 32, seed: int = 0):
-    """``Linear(64, hidden) -> ReLU -> Linear(hidden, 10)``, both layers drawn from one seeded generator."""
-    rng = np.random.default_rng(seed)
-    return nn.Sequential(nn.Linear(64, hidden, seed=rng), nn.ReLU(), nn.Linear(hidden, 10, seed=rng))
-
-
-def digits_loader(batch_size: int = 64, seed: int = 0):
-    """A shuffling ``DataLoader`` over the digits' training part."""
-    (X, y), _ = digits_data(seed)
-    return DataLoader(TensorDataset(X, y), batch_size=batch_size, shuffle=True, seed=seed)
-
-
-def make_optimizer(name: str, params, lr: float):
-    """``'SGD'`` (momentum 0.9), ``'RMSprop'`` or ``'Adam'`` with learning rate ``lr``."""
-    if name == "SGD":
-        return optim.SGD(params, lr=lr, momentum=0.9)
-    if name == "RMSprop":
-        return optim.RMSprop(params, lr=lr)
-    if name == "Adam":
-        return optim.Adam(params, lr=lr)
-    raise ValueError(f"Invalid optimizer: {name!r} (expected one of {OPTIMIZERS})")
-
-
-def make_scheduler(name: str, optimizer, epochs: int, steps_per_epoch: int):
-    """A scheduler and how often to step it: ``(scheduler or None, 'epoch' | 'batch')``.
-
-    - ``'none'``: a constant lr;
-    - ``'StepLR'``: ``StepLR(step_size=epochs // 2, gamma=0.1)``, stepped per epoch;
-    - ``'cosine'``: ``CosineAnnealingLR(T_max=epochs)``, stepped per epoch;
-    - ``'OneCycleLR'``: ``OneCycleLR(max_lr=lr, epochs, steps_per_epoch, cycle_momentum=False)``,
-      stepped per batch (only the lr cycles, so the comparison is about the lr alone).
-    """
-    S = optim.lr_scheduler
-    if name == "none":
-        return None, "epoch"
-    if name == "StepLR":
-        return S.StepLR(optimizer, step_size=max(1, epochs // 2), gamma=0.1), "epoch"
-    if name == "cosine":
-        return S.CosineAnnealingLR(optimizer, T_max=epochs), "epoch"
-    if name == "OneCycleLR":
-        lr = optimizer.param_groups[0]["lr"]
-        return S.OneCycleLR(optimizer, max_lr=lr, epochs=epochs, steps_per_epoch=steps_per_epoch,
-                            cycle_momentum=False), "batch"
-    raise ValueError(f"Invalid scheduler: {name!r} (expected one of {SCHEDULERS})")
-
-
-def digits_run(optimizer: str = "Adam", lr: float = 1e-3, scheduler: str = "none", epochs: int = 20, *,
-               batch_size: int = 64, hidden: int = 32, seed: int = 0, progress: bool = False):
-    """Train :func:`digits_mlp` on the digits with ``course.training.fit``; return its ``History``.
-
-    >>> h = digits_run("Adam", 1e-3, "cosine", epochs=2)
-    >>> len(h.train_loss), len(h.val_accuracy), h.lr[0]
-    (2, 2, 0.001)
-    """
-    _, val = digits_data(seed)
-    loader = digits_loader(batch_size, seed)
-    model = digits_mlp(hidden, seed)
-    opt = make_optimizer(optimizer, model.parameters(), lr)
-    sched, interval = make_scheduler(scheduler, opt, epochs, len(loader))
-    with np.errstate(all="ignore"):  # a diverging run overflows: its nan loss is the result
-        return fit(model, nn.CrossEntropyLoss(), opt, loader, epochs, sched, val=val, classification=True,
-                   scheduler_interval=interval, progress=progress)
-
-
-class RunCache:
-    """Memoized :func:`digits_run` results, keyed by (optimizer, lr to 4 significant digits, scheduler).
-
-    :meth:`prefetch` trains the runs a learner is likely to ask for next in a background thread,
-    so that the next slider notch is already there. A run is trained once: asking for one that
-    the background is training waits for it. Every run is seeded, so where it was trained
-    changes nothing.
-
-    >>> cache = RunCache(epochs=1)
-    >>> cache.get("SGD", 0.0100000001, "none") is cache.get("SGD", 0.01, "none")
-    True
-    """
-
-    def __init__(self, epochs: int = 20, **run_kwargs):
-        self.epochs, self.run_kwargs, self.runs = epochs, run_kwargs, {}
-        self._lock = threading.Lock()
-        self._training = {}  # key -> Event, set when that run is in self.runs (or failed)
-        self._generation = 0  # a new prefetch list makes the old one stop
-        self.prefetcher = None  # the background thread, while it works
-
-    @staticmethod
-    def key(optimizer, lr, scheduler):
-        return optimizer, float(f"{lr:.4g}"), scheduler
-
-    def get(self, optimizer, lr, scheduler):
-        key = self.key(optimizer, lr, scheduler)
-        while True:
-            with self._lock:
-                if key in self.runs:
-                    return self.runs[key]
-                busy = self._training.get(key)
-                if busy is None:
-                    done = self._training[key] = threading.Event()
-            if busy is None:
-                break
-            busy.wait()  # the other thread's run; if it failed, train it here (and raise here)
-        try:
-            run = digits_run(*key, epochs=self.epochs, **self.run_kwargs)
-            with self._lock:
-                self.runs[key] = run
-            return run
-        finally:
-            with self._lock:
-                del self._training[key]
-            done.set()
-
-    def prefetch(self, settings) -> threading.Thread:
-        """Train ``settings`` (``(optimizer, lr, scheduler)`` tuples, most wanted first) in a
-        background thread. A later call replaces the list: the thread stops after its current run."""
-        with self._lock:
-            self._generation += 1
-            generation = self._generation
-
-        def work():
-            for setting in settings:
-                if self._generation != generation:
-                    return
-                try:
-                    self.get(*setting)
-                except Exception:  # noqa: BLE001 - the foreground will meet (and show) the same error
-                    return
-
-        self.prefetcher = threading.Thread(target=work, name="course-prefetch", daemon=True)
-        self.prefetcher.start()
-        return self.prefetcher
-
-    def precompute(self, optimizers=OPTIMIZERS, lrs=(1e-3,), schedulers=SCHEDULERS):
-        """Fill the cache for a grid (same code path as a live change)."""
-        for o in optimizers:
-            for lr in lrs:
-                for s in schedulers:
-                    self.get(o, lr, s)
-        return self
 
 # ------------------------------------------------------------------- panel
 
@@ -438,11 +282,11 @@ def traffic_explorer(log10_n: float = 7.0, itemsize: int = 4) -> Panel:
     """Predicted time per Adam step against the number of parameters, at the bandwidth floor.
 
     Lines: the expression form, the in-place form and one fused kernel, on one CPU core
-    and on an H100 (bytes moved / bandwidth, see :mod:`course.gpu`).  The slider moves a
+    and on an H100 (bytes moved / bandwidth, see :mod:`course.classroom.memory_traffic`).  The slider moves a
     marker and prints bytes and times for that size.
     """
-    forms = gpu.adam_traffic(itemsize)
-    machines = {"cpu": gpu.MACHINES["cpu"], "h100": gpu.MACHINES["h100"]}
+    forms = memory_traffic.adam_traffic(itemsize)
+    machines = {"cpu": memory_traffic.MACHINES["cpu"], "h100": memory_traffic.MACHINES["h100"]}
     controls = {"log10_n": W.FloatSlider(value=log10_n, min=3, max=9, step=0.25, description="log10(parameters)",
                                          readout_format=".2f", style=_style())}
     fig = Figure(figsize=(7.5, 4), layout="constrained")
@@ -451,7 +295,7 @@ def traffic_explorer(log10_n: float = 7.0, itemsize: int = 4) -> Panel:
     lines = {}
     for m_i, (mkey, machine) in enumerate(machines.items()):
         for f_i, (form, bpp) in enumerate(forms.items()):
-            t = [gpu.step_time_floor(bpp, n, machine.bandwidth) * 1e3 for n in ns]
+            t = [memory_traffic.step_time_floor(bpp, n, machine.bandwidth) * 1e3 for n in ns]
             lines[f"{mkey}:{form}"], = ax.plot(ns, t, color=f"C{f_i}", ls="-" if m_i == 0 else "--",
                                                label=f"{form}, {machine.short}")
     lines["marker"], = ax.plot([], [], "ko", ms=5)
@@ -467,13 +311,13 @@ def traffic_explorer(log10_n: float = 7.0, itemsize: int = 4) -> Panel:
         for mkey, machine in machines.items():
             for form, bpp in forms.items():
                 xs.append(n)
-                ys.append(gpu.step_time_floor(bpp, n, machine.bandwidth) * 1e3)
+                ys.append(memory_traffic.step_time_floor(bpp, n, machine.bandwidth) * 1e3)
         lines["marker"].set_data(xs, ys)
         lines["size"].set_xdata([n, n])
         fused = forms["fused kernel"]
         panel.text = (f"n = {n:.3g}: fused Adam moves {fused * n / 1e6:.1f} MB, "
-                      f"{gpu.step_time_floor(fused, n, machines['cpu'].bandwidth) * 1e3:.3g} ms on one CPU core, "
-                      f"{gpu.step_time_floor(fused, n, machines['h100'].bandwidth) * 1e3:.3g} ms on an H100")
+                      f"{memory_traffic.step_time_floor(fused, n, machines['cpu'].bandwidth) * 1e3:.3g} ms on one CPU core, "
+                      f"{memory_traffic.step_time_floor(fused, n, machines['h100'].bandwidth) * 1e3:.3g} ms on an H100")
         title.set_text(panel.text)
 
     panel = Panel(controls, fig, redraw, [lines["marker"], lines["size"], title])

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import optim
+from ... import optim
 from ._checking import _arr, _as_tuple, _call, _make_cases, _reference, _run_checks
 
 __all__ = ["check_lion_step", "check_adadelta_step"]

@@ -1,10 +1,11 @@
-"""course.gpu: traced pass counts, the Adam forms against course.optim.Adam, the roofline, timing."""
+"""course.classroom.memory_traffic: traced pass counts, the Adam forms against course.optim.Adam, the roofline, timing."""
 import math
 
 import numpy as np
 import pytest
 
-from course import backend, gpu, optim
+from course import backend, optim
+from course.classroom import memory_traffic
 from course.tensor import Parameter
 
 
@@ -17,7 +18,7 @@ def _adam_reference(p0, grads, **hyper):
     return np.asarray(p.data)
 
 
-@pytest.mark.parametrize("form", [gpu.adam_expressions, gpu.adam_inplace])
+@pytest.mark.parametrize("form", [memory_traffic.adam_expressions, memory_traffic.adam_inplace])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_adam_forms_equal_course_optim(form, dtype):
     rng = np.random.default_rng(0)
@@ -37,7 +38,7 @@ def test_momentum_form_equals_sgd():
     p, buf = p0.copy(), grads[0].copy()  # torch's first step: buf = g
     p -= 0.1 * buf
     for g in grads[1:]:
-        gpu.sgd_momentum_step(p, g, buf, lr=0.1, momentum=0.9)
+        memory_traffic.sgd_momentum_step(p, g, buf, lr=0.1, momentum=0.9)
     ref = Parameter(p0.copy())
     opt = optim.SGD([ref], lr=0.1, momentum=0.9)
     for g in grads:
@@ -47,44 +48,44 @@ def test_momentum_form_equals_sgd():
 
 
 def test_trace_counts_follow_the_recorded_ops():
-    t = gpu.trace(gpu.adam_expressions)
+    t = memory_traffic.trace(memory_traffic.adam_expressions)
     assert t.passes == len(t.ops) and t.temporaries == sum(op.temporary for op in t.ops)
     assert t.bytes_per_param(4) == 4 * sum(op.reads + op.writes for op in t.ops)
     assert (t.inputs, t.outputs) == (4, 3)  # p, g, m, v in; p, m, v written
     assert t.fused_bytes_per_param(2) == 2 * 7
-    inplace = gpu.trace(gpu.adam_inplace)
+    inplace = memory_traffic.trace(memory_traffic.adam_inplace)
     assert inplace.temporaries < t.temporaries and inplace.bytes_per_param() < t.bytes_per_param()
     assert not any(op.name == "copy" for op in inplace.ops)
     assert inplace.flops_per_param == t.flops_per_param  # same arithmetic, fewer passes
-    sgd = gpu.trace(gpu.sgd_step, lr=0.1)
+    sgd = memory_traffic.trace(memory_traffic.sgd_step, lr=0.1)
     assert (sgd.inputs, sgd.outputs) == (2, 1) and sgd.fused_bytes_per_param(4) == 12
 
 
 def test_traffic_and_roofline():
-    traffic = gpu.adam_traffic(4)
+    traffic = memory_traffic.adam_traffic(4)
     assert traffic["fused kernel"] < traffic["in place"] < traffic["expressions"]
-    h100 = gpu.MACHINES["h100"]
-    ai = gpu.arithmetic_intensity(gpu.trace(gpu.adam_expressions).flops_per_param, traffic["fused kernel"])
+    h100 = memory_traffic.MACHINES["h100"]
+    ai = memory_traffic.arithmetic_intensity(memory_traffic.trace(memory_traffic.adam_expressions).flops_per_param, traffic["fused kernel"])
     assert ai < h100.ridge  # memory-bound
-    assert gpu.attainable_flops(ai, h100) == pytest.approx(ai * h100.bandwidth)
-    assert gpu.attainable_flops(1e6, h100) == h100.flops
-    assert gpu.roofline_time(1e6, 4, 10, h100) == pytest.approx(1e7 / h100.flops)
+    assert memory_traffic.attainable_flops(ai, h100) == pytest.approx(ai * h100.bandwidth)
+    assert memory_traffic.attainable_flops(1e6, h100) == h100.flops
+    assert memory_traffic.roofline_time(1e6, 4, 10, h100) == pytest.approx(1e7 / h100.flops)
     with pytest.raises(ValueError, match="bandwidth: 0"):
-        gpu.step_time_floor(28, 10, 0)
+        memory_traffic.step_time_floor(28, 10, 0)
     with pytest.raises(ValueError, match="bytes_per_param: 0"):
-        gpu.arithmetic_intensity(1, 0)
+        memory_traffic.arithmetic_intensity(1, 0)
 
 
 def test_time_call_and_bandwidth_are_positive():
     calls = []
-    t = gpu.time_call(lambda: calls.append(1), repeats=3, warmup=2)
+    t = memory_traffic.time_call(lambda: calls.append(1), repeats=3, warmup=2)
     assert t >= 0 and len(calls) == 5
-    assert gpu.measure_bandwidth(2 ** 16, repeats=2) > 0
+    assert memory_traffic.measure_bandwidth(2 ** 16, repeats=2) > 0
 
 
 def test_fused_kernel_constructs_with_cupy():
     pytest.importorskip("cupy")
-    assert gpu.fused_adam_kernel() is not None
+    assert memory_traffic.fused_adam_kernel() is not None
 
 
 @pytest.mark.skipif(not backend.gpu_available(), reason="needs a CUDA GPU with CuPy")
@@ -94,7 +95,7 @@ def test_fused_kernel_equals_expressions_on_gpu():
     rng = np.random.default_rng(0)
     p0, g = rng.normal(size=1000).astype(np.float32), rng.normal(size=1000).astype(np.float32)
     p, m, v = cupy.asarray(p0), cupy.zeros(1000, cupy.float32), cupy.zeros(1000, cupy.float32)
-    gpu.fused_adam_step(gpu.fused_adam_kernel(), p, cupy.asarray(g), m, v, lr=0.01, step=1)
+    memory_traffic.fused_adam_step(memory_traffic.fused_adam_kernel(), p, cupy.asarray(g), m, v, lr=0.01, step=1)
     q, mq, vq = p0.copy(), np.zeros_like(p0), np.zeros_like(p0)
-    gpu.adam_expressions(q, g, mq, vq, lr=0.01, step=1)
+    memory_traffic.adam_expressions(q, g, mq, vq, lr=0.01, step=1)
     np.testing.assert_allclose(cupy.asnumpy(p), q, rtol=1e-5)

@@ -8,11 +8,11 @@ window) are cut at the first bad point, clipped to the window, and labelled
 
 Example:
     >>> import matplotlib; matplotlib.use("Agg")
-    >>> from course import landscapes, trajectory, viz
+    >>> from course.classroom import landscapes, plots, trajectory
     >>> bowl = landscapes.quadratic(condition_number=10)
     >>> runs = [trajectory.run("SGD", bowl, steps=n, lr=lr, label=f"SGD lr={lr}")
     ...         for lr, n in ((0.5, 50), (2.1, 20), (2.5, 50))]
-    >>> ax = viz.plot_trajectories(bowl, runs)
+    >>> ax = plots.plot_trajectories(bowl, runs)
     >>> [t.get_text() for t in ax.get_legend().get_texts()]
     ['minimum', 'SGD lr=0.5', 'SGD lr=2.1 (left the window at step 8)', 'SGD lr=2.5 (diverged at step 33)']
 """
@@ -24,11 +24,13 @@ import matplotlib.pyplot as plt
 from matplotlib.ticker import LogLocator
 import numpy as np
 
-from .analysis import gd_rate, momentum_rate, optimal_momentum
+from ..optim.lr_scheduler import simulate
 from .landscapes import Landscape
+from .rates import gd_rate, momentum_rate, optimal_momentum
 
 __all__ = ["COLORS", "color_for", "clip_path", "contour", "plot_trajectories", "plot_losses",
-           "plot_effective_steps", "plot_lr", "plot_gd_rate", "plot_momentum_heatmap", "loss_curve", "log_y"]
+           "plot_effective_steps", "plot_lr", "plot_gd_rate", "plot_momentum_heatmap", "loss_curve", "log_y",
+           "plot_schedules"]
 
 COLORS = {
     "GD": "#4d4d4d", "SGD": "#1f77b4", "Momentum": "#17becf", "Nesterov": "#393b79",
@@ -131,7 +133,7 @@ def contour(landscape: Landscape, ax=None, levels=30, n: int = 200, filled: bool
 
     Example:
         >>> import matplotlib; matplotlib.use("Agg")
-        >>> from course.landscapes import rosenbrock
+        >>> from course.classroom.landscapes import rosenbrock
         >>> ax = contour(rosenbrock())
         >>> ax.get_xlabel(), ax.get_title()
         ('x', 'Rosenbrock (a=1, b=100)')
@@ -181,7 +183,7 @@ def plot_trajectories(landscape: Landscape, results, labels=None, ax=None, draw_
     """Contour of ``landscape`` with one line per path, coloured by optimizer, with a legend.
 
     Args:
-        results: a :class:`~course.trajectory.Result`, an ``(n, 2)`` path, a list of
+        results: a :class:`~course.classroom.trajectory.Result`, an ``(n, 2)`` path, a list of
             these, or a dict label -> these.
         labels: legend labels (default: each result's label).
         draw_contour (bool): draw the contour first (False: ``ax`` already has one).
@@ -254,7 +256,7 @@ def plot_losses(results, labels=None, ax=None):
 
     Example:
         >>> import matplotlib; matplotlib.use("Agg")
-        >>> from course import trajectory
+        >>> from course.classroom import trajectory
         >>> ax = plot_losses(trajectory.run("Adam", "rosenbrock", steps=20, lr=0.1))
         >>> ax.get_yscale(), ax.get_ylabel()
         ('log', 'f(x, y) - f*')
@@ -285,7 +287,7 @@ def plot_effective_steps(results, labels=None, ax=None):
 
     Example:
         >>> import matplotlib; matplotlib.use("Agg")
-        >>> from course import trajectory, landscapes
+        >>> from course.classroom import landscapes, trajectory
         >>> r = trajectory.run("RMSprop", landscapes.quadratic(100), steps=20, lr=0.01)
         >>> len(plot_effective_steps(r).lines)
         2
@@ -348,7 +350,7 @@ def plot_gd_rate(landscape_or_eigenvalues, ax=None, lr_max=None, n: int = 400):
 
     Example:
         >>> import matplotlib; matplotlib.use("Agg")
-        >>> from course.landscapes import quadratic
+        >>> from course.classroom.landscapes import quadratic
         >>> ax = plot_gd_rate(quadratic(10))
         >>> ax.get_xlabel()
         'learning rate'
@@ -378,11 +380,11 @@ def plot_momentum_heatmap(landscape_or_eigenvalues, ax=None, lrs=None, momenta=N
     r"""Distill-style heatmap of heavy-ball's rate over (lr, momentum), optimum starred.
 
     Rates :math:`\ge 1` (divergence) are shown in grey.  Uses
-    :func:`course.analysis.momentum_rate` (torch's convention).
+    :func:`course.classroom.rates.momentum_rate` (torch's convention).
 
     Example:
         >>> import matplotlib; matplotlib.use("Agg")
-        >>> from course.landscapes import quadratic
+        >>> from course.classroom.landscapes import quadratic
         >>> ax = plot_momentum_heatmap(quadratic(100))
         >>> ax.get_ylabel()
         'momentum'
@@ -416,3 +418,48 @@ def _eigenvalues(x):
     if h.size == 0 or not np.all(np.isfinite(h)) or np.any(h < 0) or math.isclose(float(np.max(h)), 0.0):
         raise ValueError(f"Invalid eigenvalues: {x}")
     return h
+
+
+def plot_schedules(schedules, steps: int | None = None, *, metrics=None, lr=0.1, optimizer=None, ax=None,
+                   logy: bool = False, title: str | None = None, **line_kwargs):
+    """Plot one or several lr schedules against the optimizer step; returns the Axes.
+
+    Args:
+        schedules: a factory (see :func:`course.optim.lr_scheduler.simulate`), a sequence of lrs, or a dict
+            ``{label: factory or sequence}``.
+        steps (int): steps to simulate (needed for factories).
+        metrics, lr, optimizer: passed to ``simulate``.
+        ax: the matplotlib Axes to draw on (default: a new figure).
+        logy (bool): logarithmic lr axis.
+        title (str): the title.
+        **line_kwargs: passed to ``ax.plot`` (e.g. ``drawstyle="steps-post"``).
+
+    Example:
+        >>> import matplotlib; matplotlib.use("Agg")
+        >>> from course.optim.lr_scheduler import StepLR
+        >>> ax = plot_schedules({"StepLR": lambda opt: StepLR(opt, step_size=10)}, steps=40)
+        >>> len(ax.get_lines())
+        1
+    """
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 3.5))
+    if not isinstance(schedules, dict):
+        label = getattr(schedules, "__name__", None) if callable(schedules) else None
+        schedules = {label: schedules}
+    for label, schedule in schedules.items():
+        if callable(schedule):
+            if steps is None:
+                raise ValueError("steps is needed to simulate a scheduler factory")
+            values = simulate(schedule, steps, metrics, lr=lr, optimizer=optimizer)
+        else:
+            values = np.asarray(schedule, dtype=float)
+        ax.plot(np.arange(len(values)), values, label=label, **line_kwargs)
+    ax.set_xlabel("optimizer step")
+    ax.set_ylabel("learning rate")
+    if logy:
+        ax.set_yscale("log")
+    if title:
+        ax.set_title(title)
+    if any(label for label in schedules):
+        ax.legend()
+    return ax

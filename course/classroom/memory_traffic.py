@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.lib.mixins import NDArrayOperatorsMixin
 
-from . import backend
+from .. import backend
 
 __all__ = ["Machine", "MACHINES", "Op", "Trace", "trace", "sgd_step", "sgd_momentum_step", "adam_expressions",
            "adam_inplace", "adam_traffic", "arithmetic_intensity", "attainable_flops", "step_time_floor", "roofline_time",

@@ -29,9 +29,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..data import DataLoader, TensorDataset
-from ..nn import MSELoss
-from ..tensor import Parameter, Tensor
+from ...data import DataLoader, TensorDataset
+from ...nn import MSELoss
+from ...tensor import Parameter, Tensor
 from ._checking import _arr, _BadReturn, _call, _run_checks
 
 __all__ = ["check_minibatch_gradient", "check_epoch_batches"]

@@ -37,13 +37,13 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import LogFormatter, LogLocator, MaxNLocator, NullFormatter, NullLocator
 
-from . import landscapes as _landscapes
+from .. import landscapes as _landscapes
 from . import png
-from . import viz
+from .. import plots
 from .sliders import log_min, notch
-from .analysis import gd_rate, measured_rate, momentum_rate, optimal_gd, optimal_momentum
-from .trajectory import accepted_kwargs, optimizer_name, run, tune_lr
-from .widget_view import WidgetView
+from ..rates import gd_rate, measured_rate, momentum_rate, optimal_gd, optimal_momentum
+from ..trajectory import accepted_kwargs, optimizer_name, run, tune_lr
+from .view import WidgetView
 
 __all__ = ["Explorer", "explore", "lr_explorer", "sgd_explorer", "momentum_explorer", "rmsprop_explorer",
            "adam_explorer", "race", "make_slider", "RACE_OPTIMIZERS"]
@@ -141,7 +141,7 @@ class Explorer(WidgetView):
         figure (matplotlib.figure.Figure), axes (dict panel -> Axes).
         lines (dict): label -> the path's ``Line2D`` on the contour; ``loss_lines``,
             ``effective_lines`` (label -> (x line, y line)), ``lr_lines`` likewise.
-        results (dict): label -> the last :class:`~course.trajectory.Result` (None if invalid).
+        results (dict): label -> the last :class:`~course.classroom.trajectory.Result` (None if invalid).
         status (str): what the title says, e.g. ``"SGD diverged at step 12"``.
         output (ipywidgets.Output), box (the whole widget), png (bytes of the last render).
     """
@@ -219,12 +219,12 @@ class Explorer(WidgetView):
     def _build_static(self):
         """Everything that does not move: contour, theory curves, axes labels; empty lines."""
         ax = self.axes["contour"]
-        viz.contour(self.landscape, ax=ax)
+        plots.contour(self.landscape, ax=ax)
         self.lines, self.start_markers = {}, {}
         used = []
         self.colors = {}
         for label in self.optimizers:
-            color = viz.color_for(label, used)
+            color = plots.color_for(label, used)
             used.append(color)
             self.colors[label] = color
             (self.lines[label],) = ax.plot([], [], "-o" if self.markers else "-", color=color, markersize=2.5, linewidth=1.5, label=label,
@@ -268,7 +268,7 @@ class Explorer(WidgetView):
         if "rate" in self.axes:
             ax = self.axes["rate"]
             lr_max = self.sliders["lr"].max if "lr" in self.sliders else None
-            viz.plot_gd_rate(self.landscape, ax=ax, lr_max=lr_max)
+            plots.plot_gd_rate(self.landscape, ax=ax, lr_max=lr_max)
             self.lr_marker = ax.axvline(0.0, color="tab:blue", linewidth=2, label="lr")
             ax.set_title("gradient descent's rate")
 
@@ -314,7 +314,7 @@ class Explorer(WidgetView):
             if not visible:
                 line.set_label(f"_{label}")
                 continue
-            xy, msg = viz.clip_path(r.path, window, r.diverged_at)
+            xy, msg = plots.clip_path(r.path, window, r.diverged_at)
             line.set_data(xy[:, 0], xy[:, 1])
             self.start_markers[label].set_data(xy[:1, 0], xy[:1, 1])
             extra = ", ".join(t for t in (self.label_extra.get(label, ""), msg) if t)
@@ -322,7 +322,7 @@ class Explorer(WidgetView):
             if msg:
                 messages.append(f"{label} {msg}")
             if label in self.loss_lines:
-                steps, y, _, _ = viz.loss_curve(r)
+                steps, y, _, _ = plots.loss_curve(r)
                 self.loss_lines[label].set_data(steps, y)
             if label in self.effective_lines:
                 eff = np.abs(r.effective_lrs)
@@ -409,7 +409,7 @@ class Explorer(WidgetView):
         self.png = png.encode(self.canvas)
         self.output.outputs = ({"output_type": "display_data", "metadata": {},
                                 "data": {"image/png": base64.b64encode(self.png).decode("ascii"),
-                                         "text/plain": "<course.widgets figure>"}},)
+                                         "text/plain": "<course.classroom.widgets figure>"}},)
 
     def _on_change(self, change):
         self.update()
@@ -472,10 +472,10 @@ def explore(optimizers, landscape="quadratic", sliders=None, **kwargs) -> Explor
         optimizers: a ``course.optim`` class or name, a list of them, or a dict label ->
             class, name or ``(class, kwargs)``; ``kwargs`` override the sliders for that
             label (e.g. ``{"GD": ("SGD", {"momentum": 0})}``).
-        landscape: a :class:`~course.landscapes.Landscape` or its name.
+        landscape: a :class:`~course.classroom.landscapes.Landscape` or its name.
         sliders (dict): name -> spec (see :func:`make_slider`).  Names are keyword arguments
             of the optimizers (each optimizer receives those it accepts; ``beta1``/``beta2``
-            form ``betas``), or of :func:`course.trajectory.run`: ``steps``, ``noise``,
+            form ``betas``), or of :func:`course.classroom.trajectory.run`: ``steps``, ``noise``,
             ``batch_size``, ``seed``.
         fixed (dict): values used by every optimizer, below the sliders.
         steps (int): optimizer steps per run (default: 100).  start: the start point.
@@ -554,7 +554,7 @@ def momentum_explorer(landscape=None, lr: float = 1.0, momentum: float = 0.9, st
     """03: lr and momentum sliders (and Nesterov), against plain GD at the same lr.
 
     On a quadratic (default: condition number 100) the title gives the theoretical rate
-    (:func:`course.analysis.momentum_rate`), the measured one, and the optimal pair.
+    (:func:`course.classroom.rates.momentum_rate`), the measured one, and the optimal pair.
     Works on any landscape, e.g. ``momentum_explorer("rosenbrock", lr=1e-3)``.
     """
     landscape = _landscapes.quadratic(condition_number=100) if landscape is None else _landscapes.get(landscape)
@@ -625,7 +625,7 @@ def race(optimizers=None, landscape="rosenbrock", landscapes=RACE_LANDSCAPES, st
          lr_factor: float = 1.0, show=("SGD", "Momentum", "RMSprop", "Adam", "RAdam", "Lion")) -> Explorer:
     """06: every optimizer on one test function, each at its own tuned lr.
 
-    Each lr comes from :func:`course.trajectory.tune_lr` over ``lrs`` (default: 9 values
+    Each lr comes from :func:`course.classroom.trajectory.tune_lr` over ``lrs`` (default: 9 values
     from 1e-4 to 1), once per optimizer and function, when first shown (cached).
     Controls: the test function, which optimizers to show (``show`` at first), and an
     ``lr_factor`` slider that multiplies every tuned lr (1 = tuned: how sensitive is each

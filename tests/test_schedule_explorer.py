@@ -13,8 +13,8 @@ import pytest  # noqa: E402
 import course  # noqa: E402
 from course.optim import SGD  # noqa: E402
 from course.optim import lr_scheduler as S  # noqa: E402
-from course.plateau import noisy_validation_curve, plateau_timeline  # noqa: E402
-from course.schedule_widgets import SCHEDULES, make_control, plateau_explorer, schedule_explorer  # noqa: E402
+from course.classroom.plateau_demo import noisy_validation_curve, plateau_timeline  # noqa: E402
+from course.classroom.widgets import SCHEDULES, make_control, plateau_explorer, schedule_explorer  # noqa: E402
 
 
 def _extremes(slider):

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import ipywidgets as W
 
-from .optim import lr_scheduler
-from .widgets import Explorer, race
+from ..optim import lr_scheduler
+from .widgets.optimizer_explorer import Explorer, race
 
 __all__ = ["SCHEDULERS", "playground"]
 
@@ -29,7 +29,7 @@ SCHEDULERS = {
 
 
 def playground(landscape: str = "rosenbrock", steps: int = 150, scheduler: str = "constant lr") -> Explorer:
-    """The race with a scheduler dropdown; returns the :class:`~course.widgets.Explorer`.
+    """The race with a scheduler dropdown; returns the :class:`~course.classroom.widgets.Explorer`.
 
     >>> w = playground(steps=40)
     >>> w.controls["scheduler"].value = "CosineAnnealingLR"

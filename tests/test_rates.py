@@ -4,9 +4,9 @@ import math
 import numpy as np
 import pytest
 
-from course import landscapes as L
-from course.analysis import gd_rate, measured_rate, momentum_rate, optimal_gd, optimal_momentum
-from course.trajectory import run
+from course.classroom import landscapes as L
+from course.classroom.rates import gd_rate, measured_rate, momentum_rate, optimal_gd, optimal_momentum
+from course.classroom.trajectory import run
 
 
 def spectral_radius(lr, beta, h):

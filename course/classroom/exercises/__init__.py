@@ -2,7 +2,7 @@
 
 One module per part of the course; every checker is importable from here::
 
-    from course.exercises import check_adam_step
+    from course.classroom.exercises import check_adam_step
 """
 from .minibatch import *  # noqa: F401,F403
 from .minibatch import __all__ as _minibatch

@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import backend, optim
+from .. import backend, optim
 from .landscapes import Landscape, get as get_landscape
-from .tensor import Parameter
+from ..tensor import Parameter
 
 __all__ = ["Result", "run", "tune_lr", "make_optimizer", "optimizer_name", "accepted_kwargs"]
 
@@ -43,7 +43,7 @@ class Result:
         diverged: whether the run stopped early on a non-finite value or ``|p| > bound``.
         diverged_at: the step after which it stopped (1-based), or None.
         label: a name for legends, e.g. ``"SGD"``.
-        landscape: the :class:`~course.landscapes.Landscape`.
+        landscape: the :class:`~course.classroom.landscapes.Landscape`.
     """
 
     path: np.ndarray
@@ -177,7 +177,7 @@ def run(optimizer, landscape, start=None, steps: int = 100, scheduler=None, *, b
         optimizer: a ``course.optim`` class or name (with its hyperparameters in ``hyper``,
             e.g. ``run("SGD", bowl, lr=0.1, momentum=0.9)``), a tuple ``(cls, kwargs)``,
             or a factory ``params -> optimizer``.
-        landscape: a :class:`~course.landscapes.Landscape` or its name.
+        landscape: a :class:`~course.classroom.landscapes.Landscape` or its name.
         start: the start point (a pair, or a backend array of shape (2,), whose backend
             and dtype the run then uses); default: ``landscape.start``.
         steps (int): number of optimizer steps (default: 100).
@@ -194,7 +194,7 @@ def run(optimizer, landscape, start=None, steps: int = 100, scheduler=None, *, b
             landscape's analytic ``grad``, the same numbers about twice as fast (widgets).
 
     Example:
-        >>> from course.landscapes import quadratic
+        >>> from course.classroom.landscapes import quadratic
         >>> r = run("SGD", quadratic(condition_number=10), steps=50, lr=1.0)
         >>> r.path.shape, r.diverged, r.path[-1].round(4)    # y (L = 1) is solved in one step
         ((51, 2), False, array([-0.0258,  0.    ]))
@@ -276,7 +276,7 @@ def tune_lr(optimizer, landscape, lrs=None, steps: int = 100, start=None, *, ret
         return_all (bool): also return a dict ``lr -> Result``.
 
     Example:
-        >>> from course.landscapes import quadratic
+        >>> from course.classroom.landscapes import quadratic
         >>> tune_lr("SGD", quadratic(condition_number=10), lrs=[0.01, 0.1, 1.0, 3.0], steps=30)
         1.0
     """

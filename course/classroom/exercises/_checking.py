@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..tensor import Parameter
+from ...tensor import Parameter
 
 RTOL, ATOL = 1e-7, 1e-10
 
