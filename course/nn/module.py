@@ -234,6 +234,7 @@ class Module:
                 value = backend.to_numpy(value)
             # in place, like torch's copy_: views of p.data (an optimizer's flat buffer) stay valid
             p.data[...] = xp.asarray(value, dtype=p.dtype, device=array_api_compat.device(p.data))
+            p._version += 1  # as copy_ does: a graph built before the load refuses to backward
         return _IncompatibleKeys(missing, unexpected)
 
     # ------------------------------------------------------------------- repr
