@@ -6,7 +6,8 @@ from .linear import Linear
 from .loss import CrossEntropyLoss, MSELoss
 from .models import SimpleNN
 from .module import Module
+from . import utils
 from ..tensor import Parameter
 
 __all__ = ["Module", "Parameter", "Linear", "ReLU", "Tanh", "Sigmoid", "Sequential", "MSELoss",
-           "CrossEntropyLoss", "SimpleNN", "manual_seed"]
+           "CrossEntropyLoss", "SimpleNN", "manual_seed", "utils"]
