@@ -1,8 +1,9 @@
 """``Module``: the base class of layers and models, with torch's bookkeeping.
 
 A module owns ``Parameter``s and child modules, both registered simply by assigning
-them as attributes (``self.fc1 = Linear(...)``), in the order of assignment.  Names
-are dotted paths, as in torch: ``fc1.weight``, ``0.bias``.
+them as attributes (``self.fc1 = Linear(...)``), in the order of assignment, and buffers:
+Tensors that are part of its state but not trained (a running mean), registered with
+``register_buffer``.  Names are dotted paths, as in torch: ``fc1.weight``, ``0.bias``.
 """
 from __future__ import annotations
 
@@ -38,6 +39,8 @@ class Module:
 
     def __init__(self):
         object.__setattr__(self, "_parameters", {})
+        object.__setattr__(self, "_buffers", {})
+        object.__setattr__(self, "_non_persistent_buffers", set())
         object.__setattr__(self, "_modules", {})
         object.__setattr__(self, "training", True)
 
@@ -62,16 +65,23 @@ class Module:
                 raise TypeError(f"cannot assign {type(value).__name__} as child module {name!r} "
                                 "(a Module or None is required)")
             modules[name] = None
+        elif name in self.__dict__.get("_buffers", {}):
+            if value is not None and not isinstance(value, Tensor):
+                raise TypeError(f"cannot assign {type(value).__name__} as buffer {name!r} "
+                                "(a Tensor or None is expected)")
+            self._buffers[name] = value
         else:
             object.__setattr__(self, name, value)
 
     def _forget(self, name):
         self.__dict__.pop(name, None)
         self._parameters.pop(name, None)
+        self._buffers.pop(name, None)
+        self._non_persistent_buffers.discard(name)
         self._modules.pop(name, None)
 
     def __getattr__(self, name):  # called only when normal lookup fails
-        for registry in ("_parameters", "_modules"):
+        for registry in ("_parameters", "_buffers", "_modules"):
             found = self.__dict__.get(registry, {})
             if name in found:
                 return found[name]
@@ -80,6 +90,9 @@ class Module:
     def __delattr__(self, name):
         if name in self._parameters:
             del self._parameters[name]
+        elif name in self._buffers:
+            del self._buffers[name]
+            self._non_persistent_buffers.discard(name)
         elif name in self._modules:
             del self._modules[name]
         else:
@@ -92,6 +105,34 @@ class Module:
                             "(a Parameter or None is required)")
         self._forget(name)
         self._parameters[name] = param
+
+    def register_buffer(self, name: str, tensor, persistent: bool = True) -> None:
+        """Register ``tensor`` (a Tensor, or None) as a buffer: state that is not trained.
+
+        A persistent buffer is in ``state_dict()``; ``buffers()`` lists every buffer.
+
+        >>> m = Module(); m.register_buffer("count", Tensor(np.array(0)))
+        >>> [name for name, _ in m.named_buffers()], list(m.state_dict())
+        (['count'], ['count'])
+        """
+        if "_buffers" not in self.__dict__:
+            raise AttributeError("cannot assign buffer before Module.__init__() call")
+        if not isinstance(name, str):
+            raise TypeError(f"buffer name should be a string. Got {type(name).__name__}")
+        if "." in name:
+            raise KeyError('buffer name can\'t contain "."')
+        if name == "":
+            raise KeyError('buffer name can\'t be empty string ""')
+        if hasattr(self, name) and name not in self._buffers:
+            raise KeyError(f"attribute '{name}' already exists")
+        if tensor is not None and not isinstance(tensor, Tensor):
+            raise TypeError(f"cannot assign '{type(tensor).__name__}' object to buffer '{name}' "
+                            "(a Tensor or None required)")
+        self._buffers[name] = tensor
+        if persistent:
+            self._non_persistent_buffers.discard(name)
+        else:
+            self._non_persistent_buffers.add(name)
 
     # ------------------------------------------------------------------ calling
     def forward(self, *args, **kwargs):
@@ -146,6 +187,21 @@ class Module:
         for _, p in self.named_parameters(recurse=recurse):
             yield p
 
+    def named_buffers(self, prefix: str = "", recurse: bool = True):
+        """``(dotted name, buffer)`` pairs, each buffer once, in torch's order."""
+        seen = set()
+        modules = self.named_modules(prefix) if recurse else [(prefix, self)]
+        for mod_name, module in modules:
+            for name, b in module._buffers.items():
+                if b is None or id(b) in seen:
+                    continue
+                seen.add(id(b))
+                yield (f"{mod_name}.{name}" if mod_name else name), b
+
+    def buffers(self, recurse: bool = True):
+        for _, b in self.named_buffers(recurse=recurse):
+            yield b
+
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Forget the gradients: ``grad = None`` (default, as torch), or zeros."""
         for p in self.parameters():
@@ -170,12 +226,17 @@ class Module:
 
     # ------------------------------------------------------------------ dtypes
     def to(self, dtype):
-        """Cast every parameter to ``dtype`` (e.g. ``numpy.float64``), in place; returns self."""
+        """Cast every parameter and floating-point buffer to ``dtype`` (e.g. ``numpy.float64``),
+        in place, as torch does (an integer buffer such as a counter keeps its dtype); returns self."""
         for p in self.parameters():
             xp = backend.namespace(p.data)
             p.data = xp.astype(p.data, _dtype_in(xp, dtype))
             if p.grad is not None:
                 p.grad = xp.astype(p.grad, p.data.dtype)
+        for b in self.buffers():
+            xp = backend.namespace(b.data)
+            if xp.isdtype(b.data.dtype, "real floating"):
+                b.data = xp.astype(b.data, _dtype_in(xp, dtype))
         return self
 
     def double(self):
@@ -189,18 +250,21 @@ class Module:
         for name, p in self._parameters.items():
             if p is not None:
                 yield prefix + name, p
+        for name, b in self._buffers.items():
+            if b is not None and name not in self._non_persistent_buffers:
+                yield prefix + name, b
         for name, module in self.named_children():
             yield from module._state_items(prefix + name + ".")
 
     def state_dict(self) -> dict:
-        """Name -> a copy of each parameter's array, in torch's key order.
+        """Name -> a copy of each parameter's (and persistent buffer's) array, in torch's key order.
 
         Copies, so that training on afterwards does not change a saved state.
         """
         return {name: backend.namespace(p.data).asarray(p.data, copy=True) for name, p in self._state_items()}
 
     def load_state_dict(self, state_dict, strict: bool = True):
-        """Copy arrays from ``state_dict`` into the parameters (in place, keeping their dtype).
+        """Copy arrays from ``state_dict`` into the parameters and buffers (in place, keeping their dtype).
 
         Every key and shape is checked first; on any problem a ``RuntimeError`` lists them
         all and no parameter is changed.  With ``strict=False`` missing and unexpected keys
