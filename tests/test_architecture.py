@@ -138,3 +138,21 @@ def test_import_course_loads_no_classroom_and_no_plotting():
     run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == "[]"
+
+
+def test_no_two_modules_share_a_name_and_none_is_dead():
+    """A newcomer finds a thing by its name: each module name once, and each module used somewhere."""
+    modules = _modules()
+    names = [m.rsplit(".", 1)[-1] for m, p in modules.items() if p.name != "__init__.py"]
+    assert sorted({n for n in names if names.count(n) > 1}) == []
+    users = [p for p in list(COURSE.rglob("*.py")) + list(ROOT.glob("notebooks/**/*.ipynb"))
+             + list(ROOT.glob("app/*.ipynb")) + list((ROOT / "tests").rglob("*.py"))]
+    texts = {p: p.read_text() for p in users}
+    dead = []
+    for name, path in modules.items():
+        if path.name == "__init__.py":
+            continue
+        short = name.rsplit(".", 1)[-1]
+        if not any(re.search(rf"\b{short}\b", text) for p, text in texts.items() if p != path):
+            dead.append(name)
+    assert dead == []

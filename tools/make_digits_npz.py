@@ -4,16 +4,16 @@ The course ships the data so that nothing downloads at run time; scikit-learn is
 needed only here, by whoever regenerates the file, never by the course::
 
     python3 -m pip install scikit-learn      # into the system interpreter, not .venv
-    python3 course/data/make_digits_npz.py
+    python3 tools/make_digits_npz.py
 
 Stores ``images`` (1797, 8, 8) and ``labels`` (1797,), both uint8 (pixel values are
-counts 0..16), compressed.  Source and license: ``DATA_LICENSE.md`` beside it.
+counts 0..16), compressed.  Source and license: ``course/data/DATA_LICENSE.md``.
 """
 from pathlib import Path
 
 import numpy as np
 
-OUT = Path(__file__).with_name("digits.npz")
+OUT = Path(__file__).resolve().parents[1] / "course" / "data" / "digits.npz"
 
 
 def main():
