@@ -3,6 +3,8 @@
 Every scheduler rewrites ``optimizer.param_groups[i]["lr"]`` when you call ``step()``,
 after ``optimizer.step()``, once per epoch (or per batch for CyclicLR and OneCycleLR).
 ``simulate`` gives a schedule's lrs without a model (``course.classroom.plots.plot_schedules`` draws them).
+A ``step()`` or ``load_state_dict()`` that raises changes nothing: not the scheduler, not a
+param group (``base`` says how); ``load_state_dict`` checks the whole state dict first.
 """
 from .base import LRScheduler
 from .composite import ChainedScheduler, SequentialLR

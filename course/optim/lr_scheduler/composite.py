@@ -4,7 +4,20 @@ from __future__ import annotations
 import copy
 from bisect import bisect_right
 
-from .base import LRScheduler, check_int, check_optimizer, group_values
+from .base import (
+    check_int,
+    check_optimizer,
+    check_state_values,
+    copied_state,
+    group_value,
+    group_values,
+    LRScheduler,
+    _prefix,
+    show,
+    state_int,
+    state_reals,
+    transaction,
+)
 from .plateau import ReduceLROnPlateau
 
 __all__ = ["ChainedScheduler", "SequentialLR"]
@@ -29,7 +42,7 @@ def _check_schedulers(owner: str, schedulers, optimizer) -> None:
 
 
 class _Composite:
-    """state_dict holds the state of every wrapped scheduler."""
+    """state_dict holds the state of every wrapped scheduler; loading checks them all before any is loaded."""
 
     def state_dict(self) -> dict:
         state = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "_schedulers")}
@@ -37,12 +50,39 @@ class _Composite:
         state["_schedulers"] = [s.state_dict() for s in self._schedulers]
         return state
 
-    def load_state_dict(self, state_dict: dict) -> None:
-        state = copy.deepcopy(state_dict)
+    def _checked_state(self, state_dict) -> dict:
+        owner = type(self).__name__
+        state = copied_state(self, state_dict, required=("_schedulers",))
+        inner = state["_schedulers"]
+        if not isinstance(inner, (list, tuple)):
+            raise TypeError(
+                f"{_prefix(owner)}: invalid _schedulers: {show(inner)} (expected a list with the state_dict of "
+                "each wrapped scheduler)"
+            )
+        if len(inner) != len(self._schedulers):
+            raise ValueError(
+                f"{_prefix(owner)}: invalid _schedulers: {len(inner)} state dicts, but {owner} wraps "
+                f"{len(self._schedulers)} schedulers"
+            )
+        checked = []
+        for i, (scheduler, sub_state) in enumerate(zip(self._schedulers, inner)):
+            check = getattr(scheduler, "_checked_state", None)
+            try:
+                checked.append((True, check(sub_state)) if check is not None else (False, sub_state))
+            except (TypeError, ValueError) as err:  # the same type, saying which scheduler
+                raise type(err)(f"{_prefix(owner)}: _schedulers[{i}]: {err}") from None
+        state["_schedulers"] = checked
+        check_state_values(self, state, self._state_checks)
+        return state
+
+    def _apply_state(self, state: dict) -> None:
         inner = state.pop("_schedulers")
         self.__dict__.update(state)
-        for scheduler, s in zip(self._schedulers, inner, strict=True):
-            scheduler.load_state_dict(s)
+        for scheduler, (checked, sub_state) in zip(self._schedulers, inner):
+            if checked:
+                scheduler._apply_state(sub_state)
+            else:  # not a course scheduler: its own load_state_dict
+                scheduler.load_state_dict(sub_state)
 
 
 class ChainedScheduler(_Composite, LRScheduler):
@@ -64,6 +104,8 @@ class ChainedScheduler(_Composite, LRScheduler):
         [0.5, 0.25, 0.25, 0.125]
     """
 
+    _state_checks = {"_last_lr": state_reals()}
+
     def __init__(self, schedulers, optimizer=None) -> None:
         schedulers = list(schedulers)
         if len(schedulers) < 1:
@@ -78,9 +120,11 @@ class ChainedScheduler(_Composite, LRScheduler):
         self._last_lr = group_values(schedulers[-1].optimizer, "lr")
 
     def step(self) -> None:
-        for scheduler in self._schedulers:
-            scheduler.step()
-        self._last_lr = group_values(self._schedulers[-1].optimizer, "lr")
+        """Step every scheduler; if one raises, the ones before it are undone too."""
+        with transaction(self):
+            for scheduler in self._schedulers:
+                scheduler.step()
+            self._last_lr = group_values(self._schedulers[-1].optimizer, "lr")
 
 
 class SequentialLR(_Composite, LRScheduler):
@@ -109,6 +153,8 @@ class SequentialLR(_Composite, LRScheduler):
         [0.1, 0.1, 1.0, 0.5, 0.25]
     """
 
+    _state_checks = {"last_epoch": state_int(), "_last_lr": state_reals()}  # _milestones: _checked_state
+
     def __init__(self, optimizer, schedulers, milestones, last_epoch: int = -1) -> None:
         schedulers = list(schedulers)
         milestones = list(milestones)
@@ -127,17 +173,22 @@ class SequentialLR(_Composite, LRScheduler):
             check_int("milestones entry", m, 0)
         if any(b <= a for a, b in zip(milestones, milestones[1:])):
             raise ValueError(f"Invalid milestones: {milestones} (expected an increasing list)")
-        self._schedulers = schedulers
-        self._milestones = milestones
-        self.last_epoch = last_epoch + 1
-        self.optimizer = optimizer
-        for group in optimizer.param_groups:
-            group["lr"] = group["initial_lr"]
-        # every wrapped scheduler already took its construction step: take it back
-        self._undo_construction_step(self)
-        first = self._schedulers[bisect_right(self._milestones, 0)]
-        first._initial_step()
-        self._last_lr = first.get_last_lr()
+        # a construction that fails leaves the groups and the wrapped schedulers as they were
+        with transaction(self, optimizer, also=schedulers):
+            self._schedulers = schedulers
+            self._milestones = milestones
+            self.last_epoch = last_epoch + 1
+            self.optimizer = optimizer
+            groups = optimizer.param_groups
+            lrs = [group_value(groups, i, "initial_lr", name, "set by the wrapped schedulers")
+                   for i in range(len(groups))]
+            for group, lr in zip(groups, lrs):
+                group["lr"] = lr
+            # every wrapped scheduler already took its construction step: take it back
+            self._undo_construction_step(self)
+            first = self._schedulers[bisect_right(self._milestones, 0)]
+            first._initial_step()
+            self._last_lr = first.get_last_lr()
 
     def _undo_construction_step(self, scheduler) -> None:
         if hasattr(scheduler, "_schedulers"):
@@ -147,11 +198,30 @@ class SequentialLR(_Composite, LRScheduler):
             scheduler.last_epoch -= 1
 
     def step(self) -> None:
-        self.last_epoch += 1
-        idx = bisect_right(self._milestones, self.last_epoch)
-        scheduler = self._schedulers[idx]
-        if idx > 0 and self._milestones[idx - 1] == self.last_epoch:
-            scheduler._update_lr(0)  # restart the next scheduler at its epoch 0
-        else:
-            scheduler.step()
-        self._last_lr = scheduler.get_last_lr()
+        """One epoch of the scheduler whose turn it is (all or nothing)."""
+        with transaction(self):
+            self.last_epoch += 1
+            idx = bisect_right(self._milestones, self.last_epoch)
+            scheduler = self._schedulers[idx]
+            if idx > 0 and self._milestones[idx - 1] == self.last_epoch:
+                scheduler._update_lr(0)  # restart the next scheduler at its epoch 0
+            else:
+                scheduler.step()
+            self._last_lr = scheduler.get_last_lr()
+
+    def _checked_state(self, state_dict) -> dict:
+        state = super()._checked_state(state_dict)
+        if "_milestones" in state:
+            owner = type(self).__name__
+            milestones = state["_milestones"]
+            where = f"{_prefix(owner)}: invalid _milestones: {show(milestones)}"
+            if not isinstance(milestones, (list, tuple)):
+                raise TypeError(f"{where} (expected a list of increasing epochs)")
+            for m in milestones:
+                if not isinstance(m, int) or isinstance(m, bool):
+                    raise TypeError(f"{where} (expected a list of increasing epochs, integers)")
+            if any(m < 0 for m in milestones) or any(b <= a for a, b in zip(milestones, milestones[1:])):
+                raise ValueError(f"{where} (expected a list of increasing epochs >= 0)")
+            if len(milestones) != len(self._schedulers) - 1:
+                raise ValueError(f"{where} (expected {len(self._schedulers) - 1}: one fewer than the schedulers)")
+        return state

@@ -1,7 +1,7 @@
 """ConstantLR and LinearLR: the two warmup schedules (a constant factor, or a linear ramp)."""
 from __future__ import annotations
 
-from .base import LRScheduler, _is_real, check_int, group_values
+from .base import BASE_STATE_CHECKS, LRScheduler, _is_real, check_int, group_values, state_int, state_real
 
 __all__ = ["ConstantLR", "LinearLR"]
 
@@ -27,6 +27,8 @@ class ConstantLR(LRScheduler):
         >>> simulate(lambda opt: ConstantLR(opt, factor=0.5, total_iters=2), 4, lr=1.0).tolist()
         [0.5, 0.5, 1.0, 1.0]
     """
+
+    _state_checks = {**BASE_STATE_CHECKS, "factor": state_real(0, 1), "total_iters": state_int(0)}
 
     def __init__(self, optimizer, factor: float = 1.0 / 3, total_iters: int = 5, last_epoch: int = -1) -> None:
         if not _is_real(factor) or factor > 1.0 or factor < 0 or factor != factor:
@@ -72,6 +74,13 @@ class LinearLR(LRScheduler):
         >>> simulate(lambda opt: LinearLR(opt, start_factor=0.25, total_iters=3), 5, lr=1.0).tolist()
         [0.25, 0.5, 0.75, 1.0, 1.0]
     """
+
+    _state_checks = {
+        **BASE_STATE_CHECKS,
+        "start_factor": state_real(0, 1, low_open=True),
+        "end_factor": state_real(0, 1),
+        "total_iters": state_int(1),
+    }
 
     def __init__(
         self,

@@ -2,10 +2,31 @@
 from __future__ import annotations
 
 import math
+import numbers
 
-from .base import LRScheduler, _is_real, check_real, group_values
+from .base import (
+    BASE_STATE_CHECKS,
+    check_epoch,
+    check_real,
+    group_values,
+    _is_real,
+    LRScheduler,
+    _prefix,
+    show,
+    state_int,
+    state_real,
+    transaction,
+    zip_groups,
+)
 
 __all__ = ["CosineAnnealingLR", "CosineAnnealingWarmRestarts"]
+
+
+def _float_or_int(owner, key, value):
+    """The check of the constructor: a float or an int."""
+    if not isinstance(value, (float, int)):
+        raise TypeError(f"{_prefix(owner)}: invalid {key}: {show(value)} (expected a float or an int)")
+    return value
 
 
 class CosineAnnealingLR(LRScheduler):
@@ -34,6 +55,8 @@ class CosineAnnealingLR(LRScheduler):
         [1.0, 0.5, 0.0, 0.5, 1.0]
     """
 
+    _state_checks = {**BASE_STATE_CHECKS, "T_max": state_real(0, low_open=True), "eta_min": state_real()}
+
     def __init__(self, optimizer, T_max: int, eta_min: float = 0.0, last_epoch: int = -1) -> None:
         if not _is_real(T_max) or not T_max > 0:
             raise ValueError(f"Invalid T_max: {T_max!r} (expected a positive number of epochs)")
@@ -51,13 +74,13 @@ class CosineAnnealingLR(LRScheduler):
             # resumed with last_epoch > 0: start from the closed form
             return [
                 self.eta_min + (base_lr - self.eta_min) * (1 + math.cos((self.last_epoch) * math.pi / self.T_max)) / 2
-                for base_lr in self.base_lrs
+                for base_lr, _ in zip_groups(type(self).__name__, base_lrs=self.base_lrs, param_groups=groups)
             ]
         if (self.last_epoch - 1 - self.T_max) % (2 * self.T_max) == 0:
             # leaving the minimum: the ratio form would divide by 1 + cos(pi) = 0
             return [
                 group["lr"] + (base_lr - self.eta_min) * (1 - math.cos(math.pi / self.T_max)) / 2
-                for base_lr, group in zip(self.base_lrs, groups, strict=True)
+                for base_lr, group in zip_groups(type(self).__name__, base_lrs=self.base_lrs, param_groups=groups)
             ]
         return [
             (1 + math.cos(math.pi * self.last_epoch / self.T_max))
@@ -97,6 +120,16 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         [1.0, 0.5, 1.0, 0.5, 1.0]
     """
 
+    _state_checks = {
+        **BASE_STATE_CHECKS,
+        "T_0": state_int(1),
+        "T_i": state_int(1),
+        "T_mult": state_int(1),
+        "eta_min": _float_or_int,
+        "T_cur": state_real(finite=True),
+        "last_epoch": state_int(),
+    }
+
     def __init__(self, optimizer, T_0: int, T_mult: int = 1, eta_min: float = 0.0, last_epoch: int = -1) -> None:
         if not isinstance(T_0, int) or isinstance(T_0, bool) or T_0 <= 0:
             raise ValueError(f"Expected positive integer T_0, but got {T_0}")
@@ -121,36 +154,46 @@ class CosineAnnealingWarmRestarts(LRScheduler):
     def step(self, epoch=None) -> None:
         """Advance one epoch, or jump to ``epoch`` (may be fractional: call it once per batch).
 
-        As in torch this step neither counts calls nor warns about the call order.
+        As in torch this step neither counts calls nor warns about the call order.  The new
+        ``T_cur``, ``T_i`` and ``last_epoch`` are computed first: a bad epoch changes nothing.
         """
+        owner = type(self).__name__
+        if epoch is not None:
+            check_epoch(owner, epoch)
+        T_cur, T_i = self.T_cur, self.T_i
         if epoch is None and self.last_epoch < 0:
             epoch = 0
         if epoch is None:
             epoch = self.last_epoch + 1
-            self.T_cur = self.T_cur + 1
-            if self.T_cur >= self.T_i:
-                self.T_cur = self.T_cur % self.T_i
-                self.T_i = self.T_i * self.T_mult
+            T_cur = T_cur + 1
+            if T_cur >= T_i:
+                T_cur = T_cur % T_i
+                T_i = T_i * self.T_mult
         else:
             if epoch < 0:
                 raise ValueError(f"Expected non-negative epoch, but got {epoch}")
+            if not isinstance(epoch, numbers.Integral) and not math.isfinite(epoch):
+                # torch: math.floor's ValueError (NaN) or OverflowError (inf), after T_cur changed
+                error = ValueError if math.isnan(epoch) else OverflowError
+                raise error(f"Expected a finite epoch, but got {epoch}")
             if epoch >= self.T_0:
                 if self.T_mult == 1:
-                    self.T_cur = epoch % self.T_0
+                    T_cur = epoch % self.T_0
                 else:
                     # n restarts so far: T_0 (T_mult^n - 1) / (T_mult - 1) <= epoch
                     n = int(math.log((epoch / self.T_0 * (self.T_mult - 1) + 1), self.T_mult))
-                    self.T_cur = epoch - self.T_0 * (self.T_mult**n - 1) / (self.T_mult - 1)
-                    self.T_i = self.T_0 * self.T_mult ** (n)
+                    T_cur = epoch - self.T_0 * (self.T_mult**n - 1) / (self.T_mult - 1)
+                    T_i = self.T_0 * self.T_mult ** (n)
             else:
-                self.T_i = self.T_0
-                self.T_cur = epoch
-        self.last_epoch = math.floor(epoch)
-        self._get_lr_called_within_step = True
-        try:
-            values = self.get_lr()
-        finally:
-            self._get_lr_called_within_step = False
-        for group, lr in zip(self.optimizer.param_groups, values, strict=True):
-            group["lr"] = lr
-        self._last_lr = group_values(self.optimizer, "lr")
+                T_i = self.T_0
+                T_cur = epoch
+        last_epoch = math.floor(epoch)
+        with transaction(self):
+            self.T_cur, self.T_i, self.last_epoch = T_cur, T_i, last_epoch
+            self._get_lr_called_within_step = True
+            try:
+                values = self.get_lr()
+            finally:
+                self._get_lr_called_within_step = False
+            self._set_lrs(values)
+

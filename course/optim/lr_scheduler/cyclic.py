@@ -5,7 +5,27 @@ import copy
 import math
 import types
 
-from .base import LRScheduler, _is_real, check_optimizer, check_positive, format_param
+from .base import (
+    BASE_STATE_CHECKS,
+    check_optimizer,
+    check_positive,
+    check_same_length,
+    check_state_values,
+    copied_state,
+    format_param,
+    group_value,
+    _is_real,
+    load_callable_states,
+    LRScheduler,
+    _prefix,
+    show,
+    state_bool,
+    state_choice,
+    state_real,
+    state_reals,
+    transaction,
+    zip_groups,
+)
 
 __all__ = ["CyclicLR"]
 
@@ -24,6 +44,21 @@ def set_momentum(group: dict, use_beta1: bool, value: float) -> None:
         group["betas"] = (value, *group["betas"][1:])
     else:
         group["momentum"] = value
+
+
+def checked_momentum_groups(owner: str, groups: list, momentums: list, use_beta1: bool) -> list:
+    """``(group, momentum)`` pairs to write, checked in torch's order, before anything is written.
+
+    torch writes them group by group: a group without ``betas`` (when beta1 is cycled) is its
+    KeyError, and more groups than momenta its zip ValueError, each after the earlier groups
+    were written.  Here they are raised at the same points, but before any write.
+    """
+    pairs = []
+    for i, (group, m) in enumerate(zip_groups(owner, param_groups=groups, base_momentums=momentums)):
+        if use_beta1:
+            group_value(groups, i, "betas", owner, "the scheduler cycles beta1, the first of the group's betas")
+        pairs.append((group, m))
+    return pairs
 
 
 def momentum_key(optimizer, name: str) -> bool:
@@ -72,6 +107,19 @@ class CyclicLR(LRScheduler):
         [0.0, 0.5, 1.0, 0.5, 0.0, 0.5]
     """
 
+    _state_checks = {
+        **BASE_STATE_CHECKS,
+        "max_lrs": state_reals(),
+        "total_size": state_real(0, low_open=True, finite=True),
+        "step_ratio": state_real(0, 1, low_open=True),
+        "gamma": state_real(0, low_open=True, finite=True),
+        "scale_mode": state_choice("cycle", "iterations"),
+        "cycle_momentum": state_bool,
+        "use_beta1": state_bool,
+        "base_momentums": state_reals(),
+        "max_momentums": state_reals(),
+    }
+
     def __init__(
         self,
         optimizer,
@@ -107,6 +155,16 @@ class CyclicLR(LRScheduler):
             base_momentums = format_param("base_momentum", optimizer, base_momentum)
             max_momentums = format_param("max_momentum", optimizer, max_momentum)
 
+        with transaction(self, optimizer):  # a construction that fails leaves the groups as they were
+            self._build(optimizer, base_lrs, max_lrs, step_size_up, step_size_down, mode, gamma, scale_fn,
+                        scale_mode, cycle_momentum, last_epoch)
+            if cycle_momentum:
+                self._build_momentum(use_beta1, base_momentums, max_momentums, last_epoch)
+            super().__init__(optimizer, last_epoch)
+            self.base_lrs = base_lrs
+
+    def _build(self, optimizer, base_lrs, max_lrs, step_size_up, step_size_down, mode, gamma, scale_fn,
+               scale_mode, cycle_momentum, last_epoch) -> None:
         self.optimizer = optimizer
         if last_epoch == -1:
             for lr, group in zip(base_lrs, optimizer.param_groups, strict=True):
@@ -122,17 +180,16 @@ class CyclicLR(LRScheduler):
         self.scale_mode = scale_mode
         self._init_scale_fn()
         self.cycle_momentum = cycle_momentum
-        if cycle_momentum:
-            self.use_beta1 = use_beta1
-            self.base_momentums = base_momentums
-            self.max_momentums = max_momentums
-            if last_epoch == -1:
-                for m_max, m_base, group in zip(max_momentums, base_momentums, optimizer.param_groups, strict=True):
-                    set_momentum(group, use_beta1, m_max)
-                    group["max_momentum"] = m_max
-                    group["base_momentum"] = m_base
-        super().__init__(optimizer, last_epoch)
-        self.base_lrs = base_lrs
+
+    def _build_momentum(self, use_beta1, base_momentums, max_momentums, last_epoch) -> None:
+        self.use_beta1 = use_beta1
+        self.base_momentums = base_momentums
+        self.max_momentums = max_momentums
+        if last_epoch == -1:
+            for m_max, m_base, group in zip(max_momentums, base_momentums, self.optimizer.param_groups, strict=True):
+                set_momentum(group, use_beta1, m_max)
+                group["max_momentum"] = m_max
+                group["base_momentum"] = m_base
 
     def _init_scale_fn(self) -> None:
         # the built-in modes fix where the scale is evaluated
@@ -150,7 +207,13 @@ class CyclicLR(LRScheduler):
         return self.gamma**x
 
     def get_lr(self) -> list:
+        """The lrs at ``last_epoch``; also writes the cycled momentum (or beta1), as torch does.
+
+        Everything is computed and checked before the momentum is written.
+        """
         self._warn_if_get_lr_called_directly()
+        owner = type(self).__name__
+        groups = self.optimizer.param_groups
         cycle = math.floor(1 + self.last_epoch / self.total_size)
         x = 1.0 + self.last_epoch / self.total_size - cycle
         if x <= self.step_ratio:
@@ -159,15 +222,19 @@ class CyclicLR(LRScheduler):
             scale_factor = (x - 1) / (self.step_ratio - 1)
         at = cycle if self.scale_mode == "cycle" else self.last_epoch
         lrs = []
-        for base_lr, max_lr in zip(self.base_lrs, self.max_lrs, strict=True):
+        for base_lr, max_lr in zip_groups(owner, base_lrs=self.base_lrs, max_lrs=self.max_lrs):
             base_height = (max_lr - base_lr) * scale_factor
             lrs.append(base_lr + base_height * self.scale_fn(at))
         if self.cycle_momentum:
             momentums = []
-            for base_m, max_m in zip(self.base_momentums, self.max_momentums, strict=True):
+            moments = zip_groups(owner, base_momentums=self.base_momentums, max_momentums=self.max_momentums)
+            for base_m, max_m in moments:
                 base_height = (max_m - base_m) * scale_factor
                 momentums.append(max_m - base_height * self.scale_fn(at))
-            for group, m in zip(self.optimizer.param_groups, momentums, strict=True):
+            pairs = checked_momentum_groups(owner, groups, momentums, self.use_beta1)
+            if self._get_lr_called_within_step:  # the step writes the lrs next: check them before writing
+                check_same_length(owner, base_lrs=lrs, param_groups=groups)
+            for group, m in pairs:
                 set_momentum(group, self.use_beta1, m)
         return lrs
 
@@ -181,8 +248,35 @@ class CyclicLR(LRScheduler):
             state["_scale_fn_custom"] = copy.deepcopy(getattr(fn, "__dict__", None))
         return state
 
-    def load_state_dict(self, state_dict: dict) -> None:
-        state = copy.deepcopy(state_dict)
+    def _checked_state(self, state_dict) -> dict:
+        # as torch: '_scale_fn_custom' is needed; not None, it is loaded into the custom scale_fn's __dict__
+        owner = type(self).__name__
+        state = copied_state(self, state_dict, required=("_scale_fn_custom",))
+        fn_state = state["_scale_fn_custom"]
+        if fn_state is not None and self._scale_fn_custom is None:
+            raise ValueError(
+                f"{_prefix(owner)}: invalid _scale_fn_custom: {show(fn_state)}, but this {owner} has no "
+                "custom scale_fn to load it into"
+            )
+        if fn_state is not None:
+            fn_state = load_callable_states(self, "_scale_fn_custom", [self._scale_fn_custom], [fn_state], owner)[0]
+        state["_scale_fn_custom"] = fn_state
+        check_state_values(self, state, self._state_checks)
+        merged = {**self.__dict__, **state}
+        mode = merged.get("mode")
+        if self._scale_fn_custom is None and mode not in ("triangular", "triangular2", "exp_range"):
+            raise ValueError(f"{_prefix(owner)}: mode is invalid and scale_fn is None: mode={show(mode)}")
+        check_same_length(_prefix(owner), base_lrs=merged["base_lrs"], max_lrs=merged["max_lrs"])
+        if merged.get("cycle_momentum"):
+            missing = [k for k in ("use_beta1", "base_momentums", "max_momentums") if k not in merged]
+            if missing:
+                raise ValueError(f"{_prefix(owner)}: cycle_momentum is True, but there is no {', '.join(missing)}")
+            check_same_length(
+                _prefix(owner), base_momentums=merged["base_momentums"], max_momentums=merged["max_momentums"]
+            )
+        return state
+
+    def _apply_state(self, state: dict) -> None:
         fn_state = state.pop("_scale_fn_custom")
         self.__dict__.update(state)
         if fn_state is not None:

@@ -1,7 +1,7 @@
 """ExponentialLR: multiply the lr by gamma every epoch."""
 from __future__ import annotations
 
-from .base import LRScheduler, check_positive, group_values
+from .base import BASE_STATE_CHECKS, LRScheduler, check_positive, group_values, state_real
 
 __all__ = ["ExponentialLR"]
 
@@ -22,6 +22,8 @@ class ExponentialLR(LRScheduler):
         >>> simulate(lambda opt: ExponentialLR(opt, gamma=0.5), 4, lr=1.0).tolist()
         [1.0, 0.5, 0.25, 0.125]
     """
+
+    _state_checks = {**BASE_STATE_CHECKS, "gamma": state_real(0, low_open=True, finite=True)}
 
     def __init__(self, optimizer, gamma: float, last_epoch: int = -1) -> None:
         check_positive("gamma", gamma)

@@ -4,7 +4,15 @@ from __future__ import annotations
 import copy
 import types
 
-from .base import LRScheduler, group_values
+from .base import (
+    check_state_values,
+    copied_state,
+    group_values,
+    load_callable_states,
+    LRScheduler,
+    _prefix,
+    zip_groups,
+)
 
 __all__ = ["LambdaLR", "MultiplicativeLR"]
 
@@ -25,7 +33,8 @@ def _lambdas(optimizer, lr_lambda) -> list:
 
 class _FunctionState:
     """One function (or one per group) of the epoch.  state_dict keeps a callable object's
-    ``__dict__``; plain functions and lambdas are not saved."""
+    ``__dict__``; plain functions and lambdas are not saved.  A step in which a function
+    raises changes nothing (the callable objects' ``__dict__`` included)."""
 
     def __init__(self, optimizer, lr_lambda, last_epoch: int = -1) -> None:
         self.optimizer = optimizer
@@ -40,8 +49,19 @@ class _FunctionState:
         ]
         return copy.deepcopy(state)
 
-    def load_state_dict(self, state_dict: dict) -> None:
-        state = copy.deepcopy(state_dict)
+    def _checked_state(self, state_dict) -> dict:
+        # as torch: 'lr_lambdas' is needed, and entry i (not None) is loaded into lr_lambdas[i].__dict__
+        owner = type(self).__name__
+        state = copied_state(self, state_dict, required=("lr_lambdas",))
+        state["lr_lambdas"] = load_callable_states(self, "lr_lambdas", self.lr_lambdas, state["lr_lambdas"], owner)
+        check_state_values(self, state, self._state_checks)
+        self._check_loaded_lengths(owner, state)
+        return state
+
+    def _check_loaded_lengths(self, owner: str, state: dict) -> None:
+        pass
+
+    def _apply_state(self, state: dict) -> None:
         saved = state.pop("lr_lambdas")
         self.__dict__.update(state)
         for fn, fn_state in zip(self.lr_lambdas, saved):
@@ -70,7 +90,17 @@ class LambdaLR(_FunctionState, LRScheduler):
 
     def get_lr(self) -> list:
         self._warn_if_get_lr_called_directly()
-        return [base_lr * fn(self.last_epoch) for fn, base_lr in zip(self.lr_lambdas, self.base_lrs, strict=True)]
+        pairs = zip_groups(type(self).__name__, lr_lambdas=self.lr_lambdas, base_lrs=self.base_lrs)
+        return [base_lr * fn(self.last_epoch) for fn, base_lr in pairs]
+
+    def _check_loaded_lengths(self, owner: str, state: dict) -> None:
+        # get_lr zips lr_lambdas with base_lrs: torch would fail at the next step
+        base_lrs = state.get("base_lrs", self.base_lrs)
+        if len(base_lrs) != len(self.lr_lambdas):
+            raise ValueError(
+                f"{_prefix(owner)}: invalid base_lrs: {len(base_lrs)} entries, but {owner} has "
+                f"{len(self.lr_lambdas)} lr_lambdas"
+            )
 
 
 class MultiplicativeLR(_FunctionState, LRScheduler):
@@ -94,7 +124,5 @@ class MultiplicativeLR(_FunctionState, LRScheduler):
         self._warn_if_get_lr_called_directly()
         if self._is_initial:
             return group_values(self.optimizer, "lr")
-        return [
-            group["lr"] * fn(self.last_epoch)
-            for fn, group in zip(self.lr_lambdas, self.optimizer.param_groups, strict=True)
-        ]
+        pairs = zip_groups(type(self).__name__, lr_lambdas=self.lr_lambdas, param_groups=self.optimizer.param_groups)
+        return [group["lr"] * fn(self.last_epoch) for fn, group in pairs]

@@ -1,19 +1,40 @@
 """ReduceLROnPlateau: cut the lr when a monitored metric stops improving."""
 from __future__ import annotations
 
-import copy
 import math
 import warnings
 
-from .base import EPOCH_DEPRECATION_WARNING, LRScheduler, _is_real, check_int, check_optimizer, group_values
+from .base import (
+    EPOCH_DEPRECATION_WARNING,
+    check_epoch,
+    check_int,
+    check_optimizer,
+    check_state_values,
+    copied_state,
+    group_values,
+    _is_real,
+    LRScheduler,
+    _prefix,
+    show,
+    state_int,
+    state_real,
+    state_reals,
+    transaction,
+)
 
 __all__ = ["ReduceLROnPlateau"]
+
+
+class MetricStrError(TypeError, ValueError):
+    """A str metric: refused (a TypeError); torch's ``float('...')`` raises ValueError, so it is one too."""
 
 
 def metric_to_float(metrics) -> float:
     """A Python float from a number, a one-element array or a one-element ``course.Tensor``."""
     if isinstance(metrics, (str, bytes)):
-        raise TypeError(f"ReduceLROnPlateau needs a numeric metric, but got {type(metrics).__name__}")
+        raise MetricStrError(
+            f"ReduceLROnPlateau needs a numeric metric, but got {type(metrics).__name__} {show(metrics)}"
+        )
     shape = getattr(metrics, "shape", None)
     if shape is not None:
         shape = tuple(shape)
@@ -72,6 +93,22 @@ class ReduceLROnPlateau(LRScheduler):
         [1.0, 1.0, 1.0, 1.0, 0.1, 0.1]
     """
 
+    _state_checks = {
+        "factor": state_real(0, 1, high_open=True),
+        "patience": state_int(0),
+        "cooldown": state_int(0),
+        "threshold": state_real(0),
+        "eps": state_real(0),
+        "min_lrs": state_reals(nan=False),
+        "default_min_lr": lambda owner, key, value: value if value is None else state_real()(owner, key, value),
+        "last_epoch": state_real(nan=True, bool_ok=True),
+        "best": state_real(),
+        "mode_worse": state_real(),
+        "num_bad_epochs": state_int(0),
+        "cooldown_counter": state_int(0),
+        "_last_lr": state_reals(),
+    }
+
     def __init__(
         self,
         optimizer,
@@ -120,11 +157,16 @@ class ReduceLROnPlateau(LRScheduler):
         self.num_bad_epochs = 0
 
     @staticmethod
-    def _check_modes(mode, threshold_mode) -> None:
-        if mode not in {"min", "max"}:
-            raise ValueError(f"mode {mode} is unknown! (expected 'min' or 'max')")
-        if threshold_mode not in {"rel", "abs"}:
-            raise ValueError(f"threshold mode {threshold_mode} is unknown! (expected threshold_mode 'rel' or 'abs')")
+    def _check_modes(mode, threshold_mode, where: str = "") -> None:
+        # torch: 'mode ' + mode + ' is unknown!' -- a TypeError for anything but a str
+        where = f"{where}: " if where else ""
+        checks = (("mode", mode, ("min", "max")), ("threshold mode", threshold_mode, ("rel", "abs")))
+        for name, value, options in checks:
+            if not isinstance(value, str):
+                raise TypeError(f"{where}{name} must be a str, {options[0]!r} or {options[1]!r}, but got {show(value)}")
+            if value not in options:
+                key = name.replace(" ", "_")
+                raise ValueError(f"{where}{name} {value} is unknown! (expected {key} {options[0]!r} or {options[1]!r})")
 
     def _init_is_better(self, mode, threshold, threshold_mode) -> None:
         self._check_modes(mode, threshold_mode)
@@ -134,43 +176,72 @@ class ReduceLROnPlateau(LRScheduler):
         self.threshold_mode = threshold_mode
 
     def step(self, metrics, epoch=None) -> None:
-        """One epoch with its metric (a float, a one-element array or ``course.Tensor``)."""
+        """One epoch with its metric (a float, a one-element array or ``course.Tensor``).
+
+        The new counters and lrs are computed first; a step that raises changes nothing.
+        """
         current = metric_to_float(metrics)
         if epoch is None:
             epoch = self.last_epoch + 1
         else:
             warnings.warn(EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=2)
-        self.last_epoch = epoch
-        if self.is_better(current, self.best):
-            self.best = current
-            self.num_bad_epochs = 0
+        best, num_bad_epochs, cooldown_counter = self.best, self.num_bad_epochs, self.cooldown_counter
+        if self.is_better(current, best):
+            best = current
+            num_bad_epochs = 0
         else:
-            self.num_bad_epochs += 1
-        if self.in_cooldown:
-            self.cooldown_counter -= 1
-            self.num_bad_epochs = 0  # bad epochs in cooldown do not count
-        if self.num_bad_epochs > self.patience:
-            self._reduce_lr(epoch)
-            self.cooldown_counter = self.cooldown
-            self.num_bad_epochs = 0
-        self._last_lr = group_values(self.optimizer, "lr")
+            num_bad_epochs += 1
+        if cooldown_counter > 0:  # in cooldown
+            cooldown_counter -= 1
+            num_bad_epochs = 0  # bad epochs in cooldown do not count
+        reduced = None
+        if num_bad_epochs > self.patience:
+            reduced = self._reduced_lrs()
+            cooldown_counter = self.cooldown
+            num_bad_epochs = 0
+        # torch stores any epoch and fails at the next step ('x' + 1): refused here, after every
+        # error torch itself would raise in this step
+        check_epoch(type(self).__name__, epoch)
+        with transaction(self):
+            self.last_epoch = epoch
+            self.best = best
+            self.num_bad_epochs = num_bad_epochs
+            self.cooldown_counter = cooldown_counter
+            if reduced is not None:
+                self._write_reduced(*reduced)
+            self._last_lr = group_values(self.optimizer, "lr")
 
-    def _reduce_lr(self, epoch) -> None:
+    def _reduced_lrs(self) -> tuple:
+        """``(min_lrs, lrs)``: the reduction's lrs (None: unchanged), computed without writing."""
         groups = self.optimizer.param_groups
-        if len(groups) != len(self.min_lrs):
+        min_lrs = self.min_lrs
+        if len(groups) != len(min_lrs):
             if self.default_min_lr is None:
                 raise RuntimeError(
                     f"The number of param groups in the `optimizer` ({len(groups)}) differs from when "
-                    f"`ReduceLROnPlateau` was initialized ({len(self.min_lrs)}), usually due to a new param "
+                    f"`ReduceLROnPlateau` was initialized ({len(min_lrs)}), usually due to a new param "
                     "group being added to the optimizer. Please modify the `min_lrs` field to match the "
                     "length of the `optimizer` param groups."
                 )
-            self.min_lrs = [self.default_min_lr] * len(groups)
+            min_lrs = [self.default_min_lr] * len(groups)
+        lrs = []
         for i, group in enumerate(groups):
             old_lr = float(group["lr"])
-            new_lr = max(old_lr * self.factor, self.min_lrs[i])
-            if old_lr - new_lr > self.eps:
-                group["lr"] = new_lr
+            new_lr = max(old_lr * self.factor, min_lrs[i])
+            lrs.append(new_lr if old_lr - new_lr > self.eps else None)
+        return min_lrs, lrs
+
+    def _write_reduced(self, min_lrs: list, lrs: list) -> None:
+        self.min_lrs = min_lrs
+        for group, lr in zip(self.optimizer.param_groups, lrs, strict=True):
+            if lr is not None:
+                group["lr"] = lr
+
+    def _reduce_lr(self, epoch) -> None:
+        """torch's hook: reduce the lrs now (all groups or none)."""
+        reduced = self._reduced_lrs()
+        with transaction(self):
+            self._write_reduced(*reduced)
 
     @property
     def in_cooldown(self) -> bool:
@@ -188,6 +259,14 @@ class ReduceLROnPlateau(LRScheduler):
 
     _is_better = is_better  # torch's name
 
-    def load_state_dict(self, state_dict: dict) -> None:
-        self.__dict__.update(copy.deepcopy(state_dict))
+    def _checked_state(self, state_dict) -> dict:
+        # torch checks mode, then threshold_mode (after loading them: here, before)
+        state = copied_state(self, state_dict)
+        merged = {**self.__dict__, **state}
+        self._check_modes(merged.get("mode"), merged.get("threshold_mode"), where=_prefix(type(self).__name__))
+        check_state_values(self, state, self._state_checks)
+        return state
+
+    def _apply_state(self, state: dict) -> None:
+        self.__dict__.update(state)
         self._init_is_better(mode=self.mode, threshold=self.threshold, threshold_mode=self.threshold_mode)

@@ -1,7 +1,7 @@
 """PolynomialLR: decay the lr to zero along a polynomial in total_iters epochs."""
 from __future__ import annotations
 
-from .base import LRScheduler, _is_real, check_int, group_values
+from .base import BASE_STATE_CHECKS, LRScheduler, _is_real, check_int, group_values, state_int, state_real
 
 __all__ = ["PolynomialLR"]
 
@@ -25,6 +25,8 @@ class PolynomialLR(LRScheduler):
         >>> simulate(lambda opt: PolynomialLR(opt, total_iters=4, power=1.0), 6, lr=1.0).tolist()
         [1.0, 0.75, 0.5, 0.25, 0.0, 0.0]
     """
+
+    _state_checks = {**BASE_STATE_CHECKS, "total_iters": state_int(1), "power": state_real(0)}
 
     def __init__(self, optimizer, total_iters: int = 5, power: float = 1.0, last_epoch: int = -1) -> None:
         check_int("total_iters", total_iters, 1)

@@ -1,10 +1,21 @@
 """StepLR and MultiStepLR: multiply the lr by gamma at fixed epochs."""
 from __future__ import annotations
 
+import numbers
 from bisect import bisect_right
 from collections import Counter
 
-from .base import LRScheduler, check_int, check_positive, group_values
+from .base import (
+    BASE_STATE_CHECKS,
+    check_int,
+    check_positive,
+    group_values,
+    LRScheduler,
+    _prefix,
+    show,
+    state_int,
+    state_real,
+)
 
 __all__ = ["StepLR", "MultiStepLR"]
 
@@ -30,6 +41,8 @@ class StepLR(LRScheduler):
         [1.0, 1.0, 0.5, 0.5, 0.25, 0.25]
     """
 
+    _state_checks = {**BASE_STATE_CHECKS, "step_size": state_int(1), "gamma": state_real(0, low_open=True, finite=True)}
+
     def __init__(self, optimizer, step_size: int, gamma: float = 0.1, last_epoch: int = -1) -> None:
         check_int("step_size", step_size, 1)
         check_positive("gamma", gamma)
@@ -45,6 +58,20 @@ class StepLR(LRScheduler):
 
     def _get_closed_form_lr(self) -> list:
         return [base_lr * self.gamma ** (self.last_epoch // self.step_size) for base_lr in self.base_lrs]
+
+
+def _milestone_counter(owner, key, value):
+    """A saved ``milestones``: a Counter of epochs (integers >= 0) to how often each is listed (>= 1)."""
+    if not isinstance(value, Counter):
+        raise TypeError(f"{_prefix(owner)}: invalid {key}: {show(value)} (expected a collections.Counter of epochs)")
+    for epoch, count in value.items():
+        ok = all(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in (epoch, count))
+        if not ok or epoch < 0 or count < 1:
+            raise ValueError(
+                f"{_prefix(owner)}: invalid {key}: {show(value)} (entry {show(epoch)}: {show(count)}; expected "
+                "epochs >= 0 counted >= 1 times)"
+            )
+    return value
 
 
 class MultiStepLR(LRScheduler):
@@ -66,6 +93,12 @@ class MultiStepLR(LRScheduler):
         >>> simulate(lambda opt: MultiStepLR(opt, milestones=[1, 3], gamma=0.5), 5, lr=1.0).tolist()
         [1.0, 0.5, 0.5, 0.25, 0.25]
     """
+
+    _state_checks = {
+        **BASE_STATE_CHECKS,
+        "milestones": _milestone_counter,
+        "gamma": state_real(0, low_open=True, finite=True),
+    }
 
     def __init__(self, optimizer, milestones, gamma: float = 0.1, last_epoch: int = -1) -> None:
         milestones = list(milestones)
