@@ -912,3 +912,23 @@ def test_schedulers_drive_every_optimizer(name):
     else:
         with pytest.raises(ValueError, match="cycle_momentum"):
             L.OneCycleLR(opt, max_lr=0.1, total_steps=10)
+
+
+def test_the_old_base_class_name_works_for_a_hand_written_scheduler():
+    class Warmup(L._LRScheduler):
+        def __init__(self, optimizer, steps):
+            self.steps = steps
+            super().__init__(optimizer)
+
+        def get_lr(self):
+            return [base * min(1.0, (self.last_epoch + 1) / self.steps) for base in self.base_lrs]
+
+    opt = course.optim.SGD([course.Parameter(np.zeros(1))], lr=1.0)
+    sched = Warmup(opt, 4)
+    lrs = []
+    for _ in range(6):
+        lrs.append(opt.param_groups[0]["lr"])
+        opt.step()
+        sched.step()
+    assert lrs == [0.25, 0.5, 0.75, 1.0, 1.0, 1.0]
+    assert issubclass(L._LRScheduler, L.LRScheduler)

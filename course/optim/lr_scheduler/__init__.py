@@ -6,7 +6,7 @@ after ``optimizer.step()``, once per epoch (or per batch for CyclicLR and OneCyc
 A ``step()`` or ``load_state_dict()`` that raises changes nothing: not the scheduler, not a
 param group (``base`` says how); ``load_state_dict`` checks the whole state dict first.
 """
-from .base import LRScheduler
+from .base import LRScheduler, _LRScheduler  # noqa: F401  (torch keeps the old name too)
 from .composite import ChainedScheduler, SequentialLR
 from .constant_linear import ConstantLR, LinearLR
 from .cosine import CosineAnnealingLR, CosineAnnealingWarmRestarts

@@ -600,3 +600,7 @@ class LRScheduler:
         for group, lr in zip(groups, values):
             group["lr"] = lr
         self._last_lr = group_values(self.optimizer, "lr")
+
+
+class _LRScheduler(LRScheduler):
+    """torch's old name of :class:`LRScheduler`, kept so that ``class Warmup(_LRScheduler)`` works."""
