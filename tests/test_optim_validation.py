@@ -103,10 +103,86 @@ def test_defaults_match_torch_signatures():
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_nan_lr_is_rejected(name):
-    # stricter than torch's SGD, which checks lr < 0 and so lets nan through
+def test_nan_lr_is_rejected_where_torch_rejects_it(name):
+    if name == "SGD":  # torch's SGD checks lr < 0.0 (and momentum, weight_decay): NaN passes, as in torch
+        for key in ("lr", "momentum", "weight_decay"):
+            getattr(optim, name)(params(), **{key: math.nan})
+        return
     with pytest.raises(ValueError, match="Invalid learning rate: nan"):
         getattr(optim, name)(params(), lr=math.nan)
+
+
+@pytest.mark.parametrize("name", NAMES[:-1])
+def test_torch_treats_nan_lr_the_same(name):
+    torch = pytest.importorskip("torch")
+    got = None
+    try:
+        getattr(torch.optim, name)([torch.nn.Parameter(torch.ones(3))], lr=math.nan)
+    except ValueError as e:
+        got = e
+    assert (got is None) == (name == "SGD")
+
+
+# (optimizer, keyword arguments, the exception torch raises at construction): values of the wrong
+# type, where torch's own check (``not 0.0 <= lr``, ``betas[1]``) fails in Python's words
+BAD_TYPES = [
+    (name, kwargs, error)
+    for name in ["Adam", "AdamW", "Adamax", "NAdam", "RAdam"]
+    for kwargs, error in [({"lr": None}, TypeError), ({"eps": None}, TypeError), ({"weight_decay": None}, TypeError),
+                          ({"lr": "0.1"}, TypeError), ({"eps": 1j}, TypeError), ({"weight_decay": [0.1]}, TypeError),
+                          ({"betas": (0.9,)}, IndexError), ({"betas": None}, TypeError), ({"betas": 0.9}, TypeError),
+                          ({"betas": (None, 0.999)}, TypeError), ({"betas": (0.9, "0.999")}, TypeError),
+                          ({"lr": np.array([0.1, 0.2])}, ValueError)]
+] + [
+    ("Adam", {"betas": (0, 0.999)}, ValueError), ("AdamW", {"betas": (0.9, 1)}, ValueError),  # "both floats"
+    ("NAdam", {"momentum_decay": None}, TypeError),
+    ("SGD", {"lr": None}, TypeError), ("SGD", {"momentum": "0.9"}, TypeError), ("SGD", {"weight_decay": None}, TypeError),
+    ("SGD", {"nesterov": True, "momentum": 0.9, "dampening": None}, ValueError),
+    ("RMSprop", {"alpha": None}, TypeError), ("RMSprop", {"momentum": None}, TypeError), ("RMSprop", {"eps": None}, TypeError),
+    ("Adagrad", {"lr_decay": None}, TypeError), ("Adagrad", {"initial_accumulator_value": None}, TypeError),
+    ("Adagrad", {"eps": None}, TypeError), ("Adadelta", {"rho": None}, TypeError), ("Adadelta", {"eps": None}, TypeError),
+    ("ASGD", {"lr": None}, TypeError), ("ASGD", {"weight_decay": "0"}, TypeError),
+    ("Rprop", {"etas": (0.5,)}, IndexError), ("Rprop", {"etas": None}, TypeError), ("Rprop", {"etas": (None, 1.2)}, TypeError),
+    ("Rprop", {"lr": None}, TypeError), ("LBFGS", {"lr": None}, TypeError), ("LBFGS", {"max_iter": None}, TypeError),
+]
+# accepted at construction by torch (it fails at its first step; so does course, before anything changes)
+TORCH_ACCEPTS = [("SGD", {"dampening": None}), ("SGD", {"momentum": 0.9, "dampening": "0"}), ("Rprop", {"step_sizes": None}),
+                 ("Rprop", {"step_sizes": (1e-6,)}), ("ASGD", {"lambd": None}), ("ASGD", {"alpha": "0.75"}),
+                 ("ASGD", {"t0": [1e6]}), ("Adam", {"betas": (0.9, 0.999, 0.5)}), ("Adam", {"amsgrad": np.array([True, False])}),
+                 ("SGD", {"weight_decay": True}), ("Adam", {"lr": np.array(0.1)})]
+
+
+@pytest.mark.parametrize("name,kwargs,error", BAD_TYPES, ids=[f"{n}-{k}" for n, k, _ in BAD_TYPES])
+def test_bad_types_are_rejected_at_construction(name, kwargs, error):
+    with pytest.raises(error) as info:
+        getattr(optim, name)(params(), **kwargs)
+    if error is not ValueError or "must be" in str(info.value):
+        message = str(info.value)
+        assert any(k in message for k in kwargs) or "learning rate" in message or "epsilon" in message, message
+        assert any(repr(v) in message or str(v) in message for v in kwargs.values()) or "beta" in message, message
+
+
+@pytest.mark.parametrize("name,kwargs,error", BAD_TYPES, ids=[f"{n}-{k}" for n, k, _ in BAD_TYPES])
+def test_torch_rejects_the_same_types(name, kwargs, error):
+    torch = pytest.importorskip("torch")
+    with pytest.raises(error):
+        getattr(torch.optim, name)([torch.nn.Parameter(torch.ones(3))], **kwargs)
+
+
+@pytest.mark.parametrize("name,kwargs", TORCH_ACCEPTS, ids=[f"{n}-{k}" for n, k in TORCH_ACCEPTS])
+def test_what_torch_accepts_at_construction_is_refused_at_the_first_step(name, kwargs):
+    ps = params()
+    opt = getattr(optim, name)(ps, **kwargs)
+    if name == "SGD" and "momentum" not in kwargs and "dampening" in kwargs:
+        ps[0].grad = np.ones(3)
+        opt.step()  # without momentum the dampening is never read: torch steps too
+        opt.param_groups[0]["momentum"] = 0.9
+    before = ps[0].data.copy()
+    ps[0].grad = np.ones(3)
+    with pytest.raises((TypeError, ValueError)) as info:
+        opt.step()
+    assert "param group 0" in str(info.value)
+    assert np.array_equal(ps[0].data, before) and not opt.state.get(ps[0])
 
 
 def test_lion_defaults_are_the_papers():
@@ -122,6 +198,8 @@ def test_bad_params_argument():
         optim.SGD([], lr=0.1)
     with pytest.raises(TypeError, match="can only optimize Tensors"):
         optim.SGD([np.ones(2)], lr=0.1)
+    with pytest.raises(TypeError, match="Only Tensors of floating point and complex dtype"):
+        optim.SGD([course.Parameter(np.arange(3))], lr=0.1)
     with pytest.raises(ValueError, match="more than one parameter group"):
         optim.SGD([{"params": [p]}, {"params": [p]}], lr=0.1)
     with pytest.raises(TypeError, match="ordered collections"):

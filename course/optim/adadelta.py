@@ -1,7 +1,7 @@
 """Adadelta (``torch.optim.Adadelta``)."""
 from __future__ import annotations
 
-from .optimizer import Optimizer, namespace, regularized
+from .optimizer import EPS, LR, MAXIMIZE, WEIGHT_DECAY, Optimizer, hyperparameter, namespace, regularized
 
 __all__ = ["Adadelta"]
 
@@ -44,16 +44,16 @@ class Adadelta(Optimizer):
 
     def __init__(self, params, lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6,
                  weight_decay: float = 0, *, maximize: bool = False):
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= rho <= 1.0:
-            raise ValueError(f"Invalid rho value: {rho}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
         defaults = dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize)
+        self._check_arguments(defaults)
         super().__init__(params, defaults)
+
+    _hyperparameters = (LR, hyperparameter("rho", lambda v: 0.0 <= v <= 1.0, "Invalid rho value: {}"),
+                        EPS, WEIGHT_DECAY, MAXIMIZE)
+    _load_defaults = {"maximize": False}
+
+    def _state_spec(self, group):
+        return {"step": "counter", "square_avg": "array", "acc_delta": "array"}
 
     def _init_state(self, param, group):
         xp = namespace(param)

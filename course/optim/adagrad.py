@@ -1,7 +1,7 @@
 """Adagrad (``torch.optim.Adagrad``)."""
 from __future__ import annotations
 
-from .optimizer import Optimizer, namespace, regularized
+from .optimizer import EPS, LR, MAXIMIZE, WEIGHT_DECAY, Optimizer, _nonneg, hyperparameter, namespace, regularized
 
 __all__ = ["Adagrad"]
 
@@ -46,22 +46,34 @@ class Adagrad(Optimizer):
 
     def __init__(self, params, lr: float = 1e-2, lr_decay: float = 0, weight_decay: float = 0,
                  initial_accumulator_value: float = 0, eps: float = 1e-10, *, maximize: bool = False):
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= lr_decay:
-            raise ValueError(f"Invalid lr_decay value: {lr_decay}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if not 0.0 <= initial_accumulator_value:
-            raise ValueError(f"Invalid initial_accumulator_value value: {initial_accumulator_value}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
         defaults = dict(lr=lr, lr_decay=lr_decay, eps=eps, weight_decay=weight_decay,
                         initial_accumulator_value=initial_accumulator_value, maximize=maximize)
+        self._check_arguments(defaults)
         super().__init__(params, defaults)
         for group in self.param_groups:
             for p in group["params"]:
                 self.state[p] = self._init_state(p.data, group)
+
+    _hyperparameters = (
+        LR,
+        hyperparameter("lr_decay", _nonneg, "Invalid lr_decay value: {}"),
+        WEIGHT_DECAY,
+        # read from ``defaults`` (as torch does), when a state is made: checked at construction
+        hyperparameter("initial_accumulator_value", _nonneg, "Invalid initial_accumulator_value value: {}", at_step=False),
+        EPS,
+        MAXIMIZE,
+    )
+    _load_defaults = {"maximize": False}
+
+    def _check_loaded(self, saved_state):
+        # torch's Adagrad reads 'step' from the first loaded state to learn its type
+        if saved_state:
+            k, first = next(iter(saved_state.items()))
+            if "step" not in first:
+                raise ValueError(f"loaded state of parameter index {k!r} has no 'step' (Adagrad reads the first state's)")
+
+    def _state_spec(self, group):
+        return {"step": "counter", "sum": "array"}
 
     def _init_state(self, param, group):
         xp = namespace(param)
@@ -70,9 +82,9 @@ class Adagrad(Optimizer):
 
     def _update(self, param, grad, state, group, step):
         xp = namespace(param)
+        clr = group["lr"] / (1 + (step - 1) * group["lr_decay"])  # first: it can raise, and then nothing has moved yet
         state_sum = state["sum"]
         grad = regularized(param, grad, group)  # maximize, weight decay
-        clr = group["lr"] / (1 + (step - 1) * group["lr_decay"])
         state_sum += grad * grad
         std = xp.sqrt(state_sum)
         std += group["eps"]

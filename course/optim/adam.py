@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ._lerp import lerp_
-from .optimizer import Optimizer, check_common, namespace, regularized
+from .optimizer import BETAS, EPS, LR, MAXIMIZE, WEIGHT_DECAY, Optimizer, _both_floats, check, flag, namespace, regularized
 
 __all__ = ["Adam", "AdamW"]
 
@@ -54,10 +54,21 @@ class Adam(Optimizer):
     def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0, amsgrad: bool = False, *, maximize: bool = False,
                  decoupled_weight_decay: bool = False):
-        check_common(lr, betas, eps, weight_decay)
-        defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
+        defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
                         maximize=maximize, decoupled_weight_decay=decoupled_weight_decay)
+        self._check_arguments(defaults)
+        defaults["betas"] = tuple(betas)
         super().__init__(params, defaults)
+
+    _hyperparameters = (LR, EPS, BETAS, WEIGHT_DECAY, check(_both_floats, "betas"),
+                        flag("amsgrad"), MAXIMIZE, flag("decoupled_weight_decay"))
+    _load_defaults = {"amsgrad": False, "maximize": False, "decoupled_weight_decay": False}
+
+    def _state_spec(self, group):
+        spec = {"step": "counter", "exp_avg": "array", "exp_avg_sq": "array"}
+        if group["amsgrad"]:
+            spec["max_exp_avg_sq"] = "array"
+        return spec
 
     def _init_state(self, param, group):
         xp = namespace(param)
@@ -69,20 +80,22 @@ class Adam(Optimizer):
     def _update(self, param, grad, state, group, step):
         xp = namespace(param)
         lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
+        # the Python numbers first: they can raise (0 ** -1), and then nothing has moved yet
+        bias_correction1 = 1 - beta1**step
+        bias_correction2 = 1 - beta2**step
+        step_size = lr / bias_correction1
+        bias_correction2_sqrt = bias_correction2**0.5
         exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
         grad = regularized(param, grad, group)  # maximize, weight decay
         lerp_(exp_avg, grad, 1 - beta1)  # towards grad, rounded as torch's lerp
         exp_avg_sq *= beta2
         exp_avg_sq += (1 - beta2) * grad * grad
-        bias_correction1 = 1 - beta1**step
-        bias_correction2 = 1 - beta2**step
-        step_size = lr / bias_correction1
         if group["amsgrad"]:
             max_exp_avg_sq = state["max_exp_avg_sq"]
             max_exp_avg_sq[...] = xp.maximum(max_exp_avg_sq, exp_avg_sq)
             exp_avg_sq = max_exp_avg_sq
         denom = xp.sqrt(exp_avg_sq)
-        denom /= bias_correction2**0.5
+        denom /= bias_correction2_sqrt
         denom += eps
         param += -step_size * exp_avg / denom
 
@@ -103,6 +116,8 @@ class AdamW(Adam):
         >>> p.data
         array([0.95])
     """
+
+    _load_overrides = {"decoupled_weight_decay": True}  # as torch's AdamW.__setstate__, whatever was saved
 
     def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 1e-2, amsgrad: bool = False, *, maximize: bool = False):

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ._lerp import lerp_
-from .optimizer import Optimizer, check_common, namespace, regularized
+from .optimizer import BETAS, EPS, LR, MAXIMIZE, WEIGHT_DECAY, Optimizer, namespace, regularized
 
 __all__ = ["Adamax"]
 
@@ -44,9 +44,16 @@ class Adamax(Optimizer):
 
     def __init__(self, params, lr: float = 2e-3, betas=(0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0, *, maximize: bool = False):
-        check_common(lr, betas, eps, weight_decay)
-        defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, maximize=maximize)
+        defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, maximize=maximize)
+        self._check_arguments(defaults)
+        defaults["betas"] = tuple(betas)
         super().__init__(params, defaults)
+
+    _hyperparameters = (LR, EPS, BETAS, WEIGHT_DECAY, MAXIMIZE)
+    _load_defaults = {"maximize": False}
+
+    def _state_spec(self, group):
+        return {"step": "counter", "exp_avg": "array", "exp_inf": "array"}
 
     def _init_state(self, param, group):
         xp = namespace(param)
@@ -55,10 +62,10 @@ class Adamax(Optimizer):
     def _update(self, param, grad, state, group, step):
         xp = namespace(param)
         lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
+        clr = lr / (1 - beta1**step)  # first: it can raise, and then nothing has moved yet
         exp_avg, exp_inf = state["exp_avg"], state["exp_inf"]
         grad = regularized(param, grad, group)  # maximize, weight decay
         lerp_(exp_avg, grad, 1 - beta1)  # towards grad, rounded as torch's lerp
         exp_inf *= beta2
         exp_inf[...] = xp.maximum(exp_inf, xp.abs(grad) + eps)
-        clr = lr / (1 - beta1**step)
         param += -clr * exp_avg / exp_inf

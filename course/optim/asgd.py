@@ -1,7 +1,7 @@
 """Averaged SGD (``torch.optim.ASGD``)."""
 from __future__ import annotations
 
-from .optimizer import Optimizer, _f32, namespace, regularized
+from .optimizer import LR, MAXIMIZE, WEIGHT_DECAY, Optimizer, _f32, hyperparameter, namespace, regularized
 
 __all__ = ["ASGD"]
 
@@ -48,12 +48,16 @@ class ASGD(Optimizer):
 
     def __init__(self, params, lr: float = 1e-2, lambd: float = 1e-4, alpha: float = 0.75,
                  t0: float = 1e6, weight_decay: float = 0, *, maximize: bool = False):
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
         defaults = dict(lr=lr, lambd=lambd, alpha=alpha, t0=t0, weight_decay=weight_decay, maximize=maximize)
+        self._check_arguments(defaults)
         super().__init__(params, defaults)
+
+    # torch checks lr and weight_decay; the rule reads lambd, alpha and t0 too (no range: torch has none)
+    _hyperparameters = (LR, WEIGHT_DECAY, hyperparameter("lambd"), hyperparameter("alpha"), hyperparameter("t0"), MAXIMIZE)
+    _load_defaults = {"maximize": False}
+
+    def _state_spec(self, group):
+        return {"step": "counter", "eta": "counter", "mu": "counter", "ax": "array"}
 
     def _init_state(self, param, group):
         xp = namespace(param)

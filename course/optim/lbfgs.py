@@ -1,11 +1,23 @@
 """L-BFGS with an optional strong-Wolfe line search (``torch.optim.LBFGS``)."""
 from __future__ import annotations
 
+import numbers
+
 from .. import backend
 from ..tensor import enable_grad
-from .optimizer import Optimizer
+from .optimizer import LR, Optimizer, _bump_version, _counter, _is_array, _kind, check, hyperparameter
 
 __all__ = ["LBFGS"]
+
+
+def _line_search_ok(line_search_fn):
+    if line_search_fn not in (None, "strong_wolfe"):
+        raise ValueError(f"Invalid line_search_fn: {line_search_fn!r} (only 'strong_wolfe' or None)")
+
+
+def _history_ok(history_size):
+    if not isinstance(history_size, numbers.Integral):
+        raise TypeError(history_size)
 
 
 def _cubic_interpolate(x1, f1, g1, x2, f2, g2, bounds=None):
@@ -141,18 +153,24 @@ class LBFGS(Optimizer):
 
     def __init__(self, params, lr: float = 1, max_iter: int = 20, max_eval=None, tolerance_grad: float = 1e-7,
                  tolerance_change: float = 1e-9, history_size: int = 100, line_search_fn=None):
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if line_search_fn not in (None, "strong_wolfe"):
-            raise ValueError(f"Invalid line_search_fn: {line_search_fn!r} (only 'strong_wolfe' or None)")
+        self._check_arguments(dict(lr=lr, line_search_fn=line_search_fn))
         if max_eval is None:
-            max_eval = max_iter * 5 // 4
+            try:
+                max_eval = max_iter * 5 // 4  # torch's default, and its TypeError for None
+            except TypeError:
+                raise TypeError(f"Invalid max_iter value: {max_iter!r}: max_iter must be a number, "
+                                f"not {type(max_iter).__name__}") from None
         defaults = dict(lr=lr, max_iter=max_iter, max_eval=max_eval, tolerance_grad=tolerance_grad,
                         tolerance_change=tolerance_change, history_size=history_size, line_search_fn=line_search_fn)
         super().__init__(params, defaults)
         if len(self.param_groups) != 1:
             raise ValueError("LBFGS doesn't support per-parameter options (parameter groups)")
         self._params = self.param_groups[0]["params"]
+
+    # torch checks lr (course: line_search_fn too, where torch fails at the first step); a step reads the rest
+    _hyperparameters = (LR, check(_line_search_ok, "line_search_fn"), hyperparameter("max_iter"),
+                        hyperparameter("max_eval"), hyperparameter("tolerance_grad"), hyperparameter("tolerance_change"),
+                        check(_history_ok, "history_size", torch_checks=False))
 
     def _make_layout(self, group):
         pass  # L-BFGS works on one flat vector of its own
@@ -162,12 +180,43 @@ class LBFGS(Optimizer):
             raise ValueError("LBFGS doesn't support per-parameter options (parameter groups)")
         super().add_param_group(param_group)
 
-    def _check_state_value(self, p, key, value, where):
-        pass  # its arrays are flat vectors over all parameters
+    def _load_state(self, p, group, s, where):
+        """L-BFGS's state (on the first parameter): counters, numbers, and flat vectors over all parameters."""
+        n = sum(q.data.size for q in self._params)
+        out = {}
 
-    def _cast(self, p, key, value):
-        value = super()._cast(p, key, value)
-        return float(value) if key in ("t", "H_diag", "prev_loss") and value is not None else value
+        def vector(key, v):
+            if not _is_array(v) or tuple(v.shape) != (n,):
+                raise ValueError(f"loaded state {key!r} of {where} must be a vector of {n} values, not {_kind(v)}")
+            return self._cast(p, key, v)
+
+        def vectors(key, v):
+            if not isinstance(v, (list, tuple)):
+                raise TypeError(f"loaded state {key!r} of {where} must be a list, not {_kind(v)}")
+            return [vector(key, x) for x in v]
+
+        def numbers_(key, v):
+            if not isinstance(v, (list, tuple)):
+                raise TypeError(f"loaded state {key!r} of {where} must be a list, not {_kind(v)}")
+            return [None if x is None else _counter(x, key, where) for x in v]
+
+        for key, value in s.items():
+            if key in ("func_evals", "n_iter"):
+                count = _counter(value, key, where)
+                if not count.is_integer() or count < 0:
+                    raise ValueError(f"loaded state {key!r} of {where} must be a count, not {value!r}")
+                out[key] = int(count)
+            elif key in ("t", "H_diag", "prev_loss"):
+                out[key] = None if value is None else _counter(value, key, where)
+            elif key in ("d", "prev_flat_grad"):
+                out[key] = None if value is None else vector(key, value)
+            elif key in ("old_dirs", "old_stps"):
+                out[key] = None if value is None else vectors(key, value)
+            elif key in ("ro", "al"):
+                out[key] = None if value is None else numbers_(key, value)
+            else:
+                out[key] = self._cast(p, key, value)
+        return out
 
     # the parameters as one flat vector
     def _gather_flat_grad(self):
@@ -181,6 +230,7 @@ class LBFGS(Optimizer):
         offset = 0
         for p in self._params:
             n = p.data.size
+            _bump_version(p)
             p.data += step_size * xp.reshape(update[offset:offset + n], p.data.shape)
             offset += n
 
@@ -189,12 +239,14 @@ class LBFGS(Optimizer):
         loss = float(closure())
         flat_grad = self._gather_flat_grad()
         for p, saved in zip(self._params, x):
+            _bump_version(p)
             p.data[...] = saved
         return loss, flat_grad
 
     def step(self, closure):
         """Run up to ``max_iter`` L-BFGS iterations; return the loss before them."""
         group = self.param_groups[0]
+        self._check_group(group, "param group 0")  # before anything changes
         lr, max_iter, max_eval = group["lr"], group["max_iter"], group["max_eval"]
         tolerance_grad, tolerance_change = group["tolerance_grad"], group["tolerance_change"]
         history_size = group["history_size"]

@@ -1,7 +1,7 @@
 """Lion (Chen et al. 2023); not in torch.optim, written from the paper."""
 from __future__ import annotations
 
-from .optimizer import Optimizer, check_common, namespace
+from .optimizer import BETAS, LR, MAXIMIZE, WEIGHT_DECAY, Optimizer, namespace
 
 __all__ = ["Lion"]
 
@@ -42,9 +42,15 @@ class Lion(Optimizer):
 
     def __init__(self, params, lr: float = 1e-4, betas=(0.9, 0.99), weight_decay: float = 0.0, *,
                  maximize: bool = False):
-        check_common(lr, betas, weight_decay=weight_decay)
-        defaults = dict(lr=lr, betas=tuple(betas), weight_decay=weight_decay, maximize=maximize)
+        defaults = dict(lr=lr, betas=betas, weight_decay=weight_decay, maximize=maximize)
+        self._check_arguments(defaults)
+        defaults["betas"] = tuple(betas)
         super().__init__(params, defaults)
+
+    _hyperparameters = (LR, BETAS, WEIGHT_DECAY, MAXIMIZE)  # Adam's rules (Lion is not in torch)
+
+    def _state_spec(self, group):
+        return {"exp_avg": "array"}
 
     def _init_state(self, param, group):
         return {"exp_avg": namespace(param).zeros_like(param)}

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from ._lerp import lerp_
-from .optimizer import Optimizer, check_common, _f32, namespace, regularized
+from .optimizer import (BETAS, EPS, LR, MAXIMIZE, WEIGHT_DECAY, Optimizer, _f32, _nonneg, flag, hyperparameter,
+                        namespace, regularized)
 
 __all__ = ["NAdam"]
 
@@ -55,13 +56,20 @@ class NAdam(Optimizer):
     def __init__(self, params, lr: float = 2e-3, betas=(0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0, momentum_decay: float = 4e-3,
                  decoupled_weight_decay: bool = False, *, maximize: bool = False):
-        check_common(lr, betas, eps, weight_decay)
-        if not 0.0 <= momentum_decay:
-            raise ValueError(f"Invalid momentum_decay value: {momentum_decay}")
-        defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
+        defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
                         momentum_decay=momentum_decay, decoupled_weight_decay=decoupled_weight_decay,
                         maximize=maximize)
+        self._check_arguments(defaults)
+        defaults["betas"] = tuple(betas)
         super().__init__(params, defaults)
+
+    _hyperparameters = (LR, EPS, BETAS, WEIGHT_DECAY,
+                        hyperparameter("momentum_decay", _nonneg, "Invalid momentum_decay value: {}"),
+                        flag("decoupled_weight_decay"), MAXIMIZE)
+    _load_defaults = {"maximize": False, "decoupled_weight_decay": False}
+
+    def _state_spec(self, group):
+        return {"step": "counter", "mu_product": "counter", "exp_avg": "array", "exp_avg_sq": "array"}
 
     def _init_state(self, param, group):
         xp = namespace(param)
@@ -80,14 +88,17 @@ class NAdam(Optimizer):
         xp = namespace(param)
         step, mu, mu_next, mu_product = s
         lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
+        # the Python numbers first: they can raise (a division by zero), and then nothing has moved yet
+        bias_correction2 = 1 - beta2**step
+        mu_product_next = mu_product * mu_next
+        grad_coefficient = -lr * (1.0 - mu) / (1.0 - mu_product)
+        exp_avg_coefficient = (-lr * mu_next) / (1.0 - mu_product_next)
         exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
         grad = regularized(param, grad, group)  # maximize, weight decay
         lerp_(exp_avg, grad, 1 - beta1)  # towards grad, rounded as torch's lerp
         exp_avg_sq *= beta2
         exp_avg_sq += (1 - beta2) * grad * grad
-        bias_correction2 = 1 - beta2**step
         denom = xp.sqrt(exp_avg_sq / bias_correction2)
         denom += eps
-        mu_product_next = mu_product * mu_next
-        param += (-lr * (1.0 - mu) / (1.0 - mu_product)) * grad / denom
-        param += ((-lr * mu_next) / (1.0 - mu_product_next)) * exp_avg / denom
+        param += grad_coefficient * grad / denom
+        param += exp_avg_coefficient * exp_avg / denom

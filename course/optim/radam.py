@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ._lerp import lerp_
-from .optimizer import Optimizer, check_common, namespace, regularized
+from .optimizer import BETAS, EPS, LR, MAXIMIZE, WEIGHT_DECAY, Optimizer, flag, namespace, regularized
 
 __all__ = ["RAdam"]
 
@@ -55,10 +55,17 @@ class RAdam(Optimizer):
 
     def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0, decoupled_weight_decay: bool = False, *, maximize: bool = False):
-        check_common(lr, betas, eps, weight_decay)
-        defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
+        defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
                         decoupled_weight_decay=decoupled_weight_decay, maximize=maximize)
+        self._check_arguments(defaults)
+        defaults["betas"] = tuple(betas)
         super().__init__(params, defaults)
+
+    _hyperparameters = (LR, EPS, BETAS, WEIGHT_DECAY, flag("decoupled_weight_decay"), MAXIMIZE)
+    _load_defaults = {"maximize": False, "decoupled_weight_decay": False}
+
+    def _state_spec(self, group):
+        return {"step": "counter", "exp_avg": "array", "exp_avg_sq": "array"}
 
     def _init_state(self, param, group):
         xp = namespace(param)
@@ -67,21 +74,24 @@ class RAdam(Optimizer):
     def _update(self, param, grad, state, group, step):
         xp = namespace(param)
         lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
+        # the Python numbers first: they can raise (a division by zero), and then nothing has moved yet
+        bias_correction1 = 1 - beta1**step
+        bias_correction2 = 1 - beta2**step
+        rho_inf = 2 / (1 - beta2) - 1
+        rho_t = rho_inf - 2 * step * (beta2**step) / bias_correction2
+        if rho_t > 5.0:
+            rect = ((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
+            bias_correction2_sqrt = bias_correction2**0.5
         exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
         grad = regularized(param, grad, group)  # maximize, weight decay
         lerp_(exp_avg, grad, 1 - beta1)  # towards grad, rounded as torch's lerp
         exp_avg_sq *= beta2
         exp_avg_sq += (1 - beta2) * grad * grad
-        bias_correction1 = 1 - beta1**step
-        bias_correction2 = 1 - beta2**step
         bias_corrected_exp_avg = exp_avg / bias_correction1
-        rho_inf = 2 / (1 - beta2) - 1
-        rho_t = rho_inf - 2 * step * (beta2**step) / bias_correction2
         if rho_t > 5.0:
-            rect = ((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
             exp_avg_sq_sqrt = xp.sqrt(exp_avg_sq)
             exp_avg_sq_sqrt += eps
-            adaptive_lr = (bias_correction2**0.5) / exp_avg_sq_sqrt
+            adaptive_lr = bias_correction2_sqrt / exp_avg_sq_sqrt
             param -= bias_corrected_exp_avg * lr * adaptive_lr * rect
         else:
             param -= bias_corrected_exp_avg * lr

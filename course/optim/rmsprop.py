@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ._lerp import lerp_
-from .optimizer import Optimizer, namespace, regularized
+from .optimizer import EPS, LR, MAXIMIZE, WEIGHT_DECAY, Optimizer, _nonneg, flag, hyperparameter, namespace, regularized
 
 __all__ = ["RMSprop"]
 
@@ -53,19 +53,22 @@ class RMSprop(Optimizer):
     def __init__(self, params, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
                  weight_decay: float = 0, momentum: float = 0, centered: bool = False, *,
                  maximize: bool = False):
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= momentum:
-            raise ValueError(f"Invalid momentum value: {momentum}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if not 0.0 <= alpha:
-            raise ValueError(f"Invalid alpha value: {alpha}")
         defaults = dict(lr=lr, momentum=momentum, alpha=alpha, eps=eps, centered=centered,
                         weight_decay=weight_decay, maximize=maximize)
+        self._check_arguments(defaults)
         super().__init__(params, defaults)
+
+    _hyperparameters = (LR, EPS, hyperparameter("momentum", _nonneg, "Invalid momentum value: {}"), WEIGHT_DECAY,
+                        hyperparameter("alpha", _nonneg, "Invalid alpha value: {}"), flag("centered"), MAXIMIZE)
+    _load_defaults = {"momentum": 0, "centered": False, "maximize": False}
+
+    def _state_spec(self, group):
+        spec = {"step": "counter", "square_avg": "array"}
+        if group["momentum"] > 0:
+            spec["momentum_buffer"] = "array"
+        if group["centered"]:
+            spec["grad_avg"] = "array"
+        return spec
 
     def _init_state(self, param, group):
         xp = namespace(param)

@@ -1,9 +1,14 @@
 """Rprop (``torch.optim.Rprop``)."""
 from __future__ import annotations
 
-from .optimizer import Optimizer, namespace, regularized
+from .optimizer import LR, MAXIMIZE, Optimizer, check, namespace, pair, regularized
 
 __all__ = ["Rprop"]
+
+
+def _etas_ok(etas):
+    if not 0.0 < etas[0] < 1.0 < etas[1]:
+        raise ValueError(f"Invalid eta values: {etas[0]}, {etas[1]}")
 
 
 class Rprop(Optimizer):
@@ -45,12 +50,21 @@ class Rprop(Optimizer):
 
     def __init__(self, params, lr: float = 1e-2, etas=(0.5, 1.2), step_sizes=(1e-6, 50), *,
                  maximize: bool = False):
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 < etas[0] < 1.0 < etas[1]:
-            raise ValueError(f"Invalid eta values: {etas[0]}, {etas[1]}")
-        defaults = dict(lr=lr, etas=tuple(etas), step_sizes=tuple(step_sizes), maximize=maximize)
+        defaults = dict(lr=lr, etas=etas, step_sizes=step_sizes, maximize=maximize)
+        self._check_arguments(defaults)
+        defaults["etas"] = tuple(etas)
+        try:
+            defaults["step_sizes"] = tuple(step_sizes)  # torch does not check them: a step does
+        except TypeError:
+            pass
         super().__init__(params, defaults)
+
+    # torch checks lr and etas; the rule reads step_sizes too (two real numbers, no range: torch has none)
+    _hyperparameters = (LR, pair("etas", torch_checks=False), check(_etas_ok, "etas"), pair("step_sizes"), MAXIMIZE)
+    _load_defaults = {"maximize": False}
+
+    def _state_spec(self, group):
+        return {"step": "counter", "prev": "array", "step_size": "array"}
 
     def _init_state(self, param, group):
         xp = namespace(param)

@@ -1,9 +1,18 @@
 """Stochastic gradient descent, with momentum and Nesterov momentum (``torch.optim.SGD``)."""
 from __future__ import annotations
 
-from .optimizer import Optimizer, namespace, regularized
+from .optimizer import MAXIMIZE, Optimizer, check, flag, hyperparameter, namespace, regularized
 
 __all__ = ["SGD"]
+
+
+def _not_negative(v):
+    return not v < 0.0  # torch's SGD checks ``v < 0.0``: NaN passes
+
+
+def _nesterov_ok(nesterov, momentum, dampening):
+    if nesterov and (momentum <= 0 or dampening != 0):
+        raise ValueError("Nesterov momentum requires a momentum and zero dampening")
 
 
 class SGD(Optimizer):
@@ -48,19 +57,27 @@ class SGD(Optimizer):
         array([0.46])
     """
 
+    # torch's checks (``x < 0.0``: NaN passes, as in torch), then what the rule reads
+    _hyperparameters = (
+        hyperparameter("lr", _not_negative, "Invalid learning rate: {}", range_at_step=False),
+        hyperparameter("momentum", _not_negative, "Invalid momentum value: {}"),
+        hyperparameter("weight_decay", _not_negative, "Invalid weight_decay value: {}", true_ok=False),
+        check(_nesterov_ok, "nesterov", "momentum", "dampening"),
+        hyperparameter("dampening", when=lambda h: h["momentum"] != 0),  # read only with momentum
+        flag("nesterov"),
+        MAXIMIZE,
+    )
+    _load_defaults = {"nesterov": False, "maximize": False}
+
     def __init__(self, params, lr: float = 1e-3, momentum: float = 0, dampening: float = 0,
                  weight_decay: float = 0, nesterov: bool = False, *, maximize: bool = False):
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= momentum:
-            raise ValueError(f"Invalid momentum value: {momentum}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if nesterov and (momentum <= 0 or dampening != 0):
-            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         defaults = dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
                         nesterov=nesterov, maximize=maximize)
+        self._check_arguments(defaults)
         super().__init__(params, defaults)
+
+    def _state_spec(self, group):
+        return {"momentum_buffer": "optional"}  # made by the first step with momentum
 
     def _flat_ready(self, state, group):
         # the momentum buffer is born as a copy of the first grad, one parameter at a time
