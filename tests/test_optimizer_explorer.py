@@ -238,3 +238,12 @@ def test_every_widget_sets_by_name_and_a_bad_name_moves_nothing(build):
     new = control.max if not hasattr(control, "base") else control.base ** control.max
     assert w.set(**{name: new}) is w and w.values() != before and w.png != png
     assert w.static().data[:4] == b"\x89PNG" and repr(w) in str(w._repr_mimebundle_())
+
+
+def test_a_blown_up_run_on_a_log_axis_still_draws():
+    """Regression: on beale, Adam at lr 0.1 once raised OverflowError from matplotlib's log ticks."""
+    w = widgets.explore("Adam", "beale", {"lr": (1e-4, 0.1, 1e-3, "log")})
+    for value in (0.1, 1e-4, 0.1):
+        w.sliders["lr"].value = value
+        assert not w.status.startswith("could not draw"), w.status
+    assert w.png[:4] == b"\x89PNG"

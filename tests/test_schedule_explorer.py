@@ -218,3 +218,32 @@ def test_plateau_cooldown_shading_follows_the_slider():
     lefts = sorted(float(p.vertices[0, 0]) for p in w.artists["cooldown"].get_paths())
     np.testing.assert_array_equal(lefts, np.flatnonzero(w.timeline.cooldown) - 0.5)
     assert len(lefts) > 0
+
+
+# ------------------------------------------------------------------ any metric, any slider value
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+METRIC = st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.sampled_from([math.nan, math.inf, -math.inf]))
+
+
+@settings(max_examples=25, derandomize=True, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(METRIC, min_size=1, max_size=40), st.data())
+def test_plateau_explorer_survives_any_metric_curve_and_slider_value(metrics, data):
+    """Regression (nan in the metrics once raised "Axis limits cannot be NaN or Inf" at construction)."""
+    w = plateau_explorer(metrics=metrics)
+    for key in data.draw(st.permutations(list(w.sliders)))[:3]:
+        s = w.sliders[key]
+        if hasattr(s, "options"):
+            s.value = data.draw(st.sampled_from(list(s.options)))
+        else:
+            s.value = data.draw(st.sampled_from([s.min, s.max, (s.min + s.max) / 2]))
+        assert w.status == "" and w.timeline is not None
+        assert len(w.timeline.lr_used) == len(metrics)
+    assert w.png[:4] == b"\x89PNG"
+
+
+def test_plateau_explorer_refuses_an_empty_curve():
+    with pytest.raises(ValueError, match="metrics must be a non-empty"):
+        plateau_explorer(metrics=[])

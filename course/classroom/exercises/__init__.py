@@ -3,6 +3,10 @@
 One module per part of the course; every checker is importable from here::
 
     from course.classroom.exercises import check_adam_step
+
+Every checker takes ``time_limit=`` (seconds per call of your function, default
+:data:`~course.classroom.exercises._checking.TIME_LIMIT`, 5 s); ``set_time_limit(seconds)``
+changes the default for all of them.
 """
 from .minibatch import *  # noqa: F401,F403
 from .minibatch import __all__ as _minibatch
@@ -12,7 +16,8 @@ from .practice import *  # noqa: F401,F403
 from .practice import __all__ as _practice
 from .schedulers import *  # noqa: F401,F403
 from .schedulers import __all__ as _schedulers
+from ._checking import set_time_limit
 from .zoo import *  # noqa: F401,F403
 from .zoo import __all__ as _zoo
 
-__all__ = [*_optimizers, *_minibatch, *_zoo, *_schedulers, *_practice]
+__all__ = [*_optimizers, *_minibatch, *_zoo, *_schedulers, *_practice, "set_time_limit"]

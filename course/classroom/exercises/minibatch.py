@@ -32,7 +32,7 @@ import numpy as np
 from ...data import DataLoader, TensorDataset
 from ...nn import MSELoss
 from ...tensor import Parameter, Tensor
-from ._checking import _arr, _BadReturn, _call, _run_checks
+from ._checking import _arr, _BadReturn, _call, _run_checks, checker
 
 __all__ = ["check_minibatch_gradient", "check_epoch_batches"]
 
@@ -48,6 +48,7 @@ def _autograd_gradient(X, y, w, idx):
     return p.grad
 
 
+@checker
 def check_minibatch_gradient(fn) -> bool:
     r"""Check ``fn(X, y, w, indices) -> grad``: the gradient with respect to ``w`` of the mean
     squared error of the linear model ``X @ w`` on the rows ``indices`` only,
@@ -100,6 +101,7 @@ def _loader_batches(n, batch_size, epochs, seed):
     return [np.asarray(b[0]) for _ in range(epochs) for b in loader]
 
 
+@checker
 def check_epoch_batches(fn) -> bool:
     r"""Check ``fn(n, batch_size, epochs, seed) -> list of index arrays``: the batches of
     ``course.data.DataLoader(dataset, batch_size, shuffle=True, seed=seed)`` over ``epochs``
@@ -111,23 +113,25 @@ def check_epoch_batches(fn) -> bool:
     """
     cases = [{"hyper": {"n": n, "batch_size": b, "epochs": e, "seed": s}}
              for n, b, e, s in ((10, 4, 2, 0), (12, 3, 3, 7), (7, 7, 2, 42))]
+    for case in cases:  # before the learner's function runs: it cannot change these
+        case["batches"] = _loader_batches(**case["hyper"])
 
     def learner(case):
         h = case["hyper"]
         out = _call(fn, h["n"], h["batch_size"], h["epochs"], h["seed"])
-        try:
+        if isinstance(out, np.ndarray) and out.ndim == 2:  # equal batches stacked: fine
             out = list(out)
-        except TypeError:
-            raise _BadReturn(f"your function must return a list of index arrays, got {type(out).__name__}") from None
-        expected = len(_loader_batches(**h))
+        if not isinstance(out, (list, tuple)):
+            raise _BadReturn(f"your function must return a list of index arrays, got {type(out).__name__}")
+        expected = len(case["batches"])
         if len(out) != expected:
             raise _BadReturn(f"returned {len(out)} batches; {h['epochs']} epochs of n={h['n']} samples in batches "
                              f"of {h['batch_size']} make {expected} (the last batch of an epoch may be smaller)")
         for idx in out:
-            yield {"indices": _arr(idx)}
+            yield {"indices": _arr(idx, integer=True)}
 
     def reference(case):
-        return [{"indices": b} for b in _loader_batches(**case["hyper"])]
+        return [{"indices": b} for b in case["batches"]]
 
     def diagnose(case, step, got):
         h = case["hyper"]

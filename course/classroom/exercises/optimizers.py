@@ -32,11 +32,12 @@ import math
 import numpy as np
 
 from ... import optim
-from ._checking import _arr, _as_tuple, _call, _make_cases, _reference, _run_checks
+from ._checking import _arr, _as_tuple, _call, _make_cases, _reference, _run_checks, _scalar, checker
 
 __all__ = ['check_gd_step', 'check_stable_lr', 'check_momentum_step', 'check_nesterov_step', 'check_optimal_momentum', 'check_adagrad_step', 'check_rmsprop_step', 'check_adam_step', 'check_adamw_step']
 
 # -------------------------------------------------------------- 01: GD
+@checker
 def check_gd_step(fn) -> bool:
     r"""Check ``fn(param, grad, lr) -> new_param``, one step of gradient descent
     :math:`\theta \leftarrow \theta - \gamma g`, against ``course.optim.SGD``.
@@ -54,6 +55,7 @@ def check_gd_step(fn) -> bool:
                        "a step moves *against* the gradient: param - lr * grad.")
 
 
+@checker
 def check_stable_lr(fn) -> bool:
     r"""Check ``fn(hessian) -> float``: the largest stable lr of gradient descent on
     :math:`\tfrac12 \theta^T H \theta` (H a symmetric positive definite NumPy matrix), i.e.
@@ -68,7 +70,7 @@ def check_stable_lr(fn) -> bool:
                       "hyper": {"n": n, "scale": scale}})
 
     def learner(case):
-        yield {"lr": float(_call(fn, case["hessian"].copy()))}
+        yield {"lr": _scalar(_call(fn, case["hessian"].copy()))}
 
     def reference(case):
         return [{"lr": 2.0 / float(np.max(np.linalg.eigvalsh(case["hessian"])))}]
@@ -117,6 +119,7 @@ def _momentum_like(name, fn, nesterov):
                                             {"buf": "momentum_buffer"}, c), hint, diagnose)
 
 
+@checker
 def check_momentum_step(fn) -> bool:
     r"""Check ``fn(param, grad, buf, lr, momentum) -> (new_param, new_buf)``: heavy-ball momentum
     in torch's convention, :math:`b \leftarrow \mu b + g,\ \theta \leftarrow \theta - \gamma b`.
@@ -127,6 +130,7 @@ def check_momentum_step(fn) -> bool:
     return _momentum_like("check_momentum_step", fn, nesterov=False)
 
 
+@checker
 def check_nesterov_step(fn) -> bool:
     r"""Check ``fn(param, grad, buf, lr, momentum) -> (new_param, new_buf)``: Nesterov momentum
     in torch's form, :math:`b \leftarrow \mu b + g,\ \theta \leftarrow \theta - \gamma (g + \mu b)`.
@@ -136,6 +140,7 @@ def check_nesterov_step(fn) -> bool:
     return _momentum_like("check_nesterov_step", fn, nesterov=True)
 
 
+@checker
 def check_optimal_momentum(fn) -> bool:
     r"""Check ``fn(L, mu) -> (lr, momentum)``: the best heavy-ball pair on a quadratic with
     Hessian eigenvalues in :math:`[\mu, L]`, in torch's convention:
@@ -148,7 +153,7 @@ def check_optimal_momentum(fn) -> bool:
 
     def learner(case):
         res = _as_tuple(_call(fn, case["hyper"]["L"], case["hyper"]["mu"]), 2, "lr, momentum")
-        yield {"lr": float(res[0]), "momentum": float(res[1])}
+        yield {"lr": _scalar(res[0]), "momentum": _scalar(res[1])}
 
     def reference(case):
         opt = optimal_momentum(case["hyper"]["L"], case["hyper"]["mu"])
@@ -160,6 +165,7 @@ def check_optimal_momentum(fn) -> bool:
 
 
 # ---------------------------------------------------- 04: Adagrad, RMSprop
+@checker
 def check_adagrad_step(fn) -> bool:
     r"""Check ``fn(param, grad, state_sum, lr, eps) -> (new_param, new_state_sum)``: Adagrad,
     :math:`s \leftarrow s + g^2,\ \theta \leftarrow \theta - \gamma g / (\sqrt s + \epsilon)`.
@@ -182,6 +188,7 @@ def check_adagrad_step(fn) -> bool:
                        "state_sum += grad**2; param -= lr * grad / (sqrt(state_sum) + eps) (eps outside the root).")
 
 
+@checker
 def check_rmsprop_step(fn) -> bool:
     r"""Check ``fn(param, grad, square_avg, lr, alpha, eps) -> (new_param, new_square_avg)``: RMSprop,
     :math:`v \leftarrow \alpha v + (1 - \alpha) g^2,\ \theta \leftarrow \theta - \gamma g / (\sqrt v + \epsilon)`.
@@ -281,6 +288,7 @@ def _adam_like(name, fn, decoupled):
                        lambda c: _reference(cls, torch_hyper(c["hyper"]), keys, c), hint, diagnose)
 
 
+@checker
 def check_adam_step(fn) -> bool:
     r"""Check ``fn(param, grad, exp_avg, exp_avg_sq, step, lr, beta1, beta2, eps)
     -> (new_param, new_exp_avg, new_exp_avg_sq)``: one Adam step.
@@ -295,6 +303,7 @@ def check_adam_step(fn) -> bool:
     return _adam_like("check_adam_step", fn, decoupled=False)
 
 
+@checker
 def check_adamw_step(fn) -> bool:
     r"""Check ``fn(param, grad, exp_avg, exp_avg_sq, step, lr, beta1, beta2, eps, weight_decay)
     -> (new_param, new_exp_avg, new_exp_avg_sq)``: one AdamW step, the decoupled decay

@@ -30,8 +30,8 @@ from ... import lr_finder, nn, optim
 from ...data import DataLoader, TensorDataset, make_regression
 from ...training import accuracy as _accuracy
 from ...training import fit
-from ..digits_runs import digits_loader, digits_mlp
-from ._checking import _call, _Stub
+from ..digits_runs import digits_data, digits_mlp
+from ._checking import _BadReturn, _call, _invoke, _numbers, _precision_hint, _raised, _scalar, _Stub, _TimedOut, checker
 
 __all__ = ["check_train_one_epoch", "check_accuracy", "check_exponential_lrs", "check_smooth_losses",
            "check_momentum_step_inplace", "check_roofline_time"]
@@ -51,19 +51,29 @@ def _fail(name, i, desc, message, hint=None):
     return False
 
 
-def _run(name, reference_name, cases, check_case, stub_returns_none=True):
-    """``check_case(case) -> None`` when it matches, or ``(message, hint)``."""
-    for i, case in enumerate(cases, 1):
+def _run(name, reference_name, cases, check_case, stub_returns_none=True, expect=None):
+    """``check_case(case, expected) -> None`` when it matches, or ``(message, hint)``.
+
+    ``expect(case)`` gives each case's expected answer, all of them computed before the
+    learner's function first runs (so that it cannot change them)."""
+    expected = [expect(case) if expect is not None else None for case in cases]
+    for i, (case, want) in enumerate(zip(cases, expected), 1):
         try:
-            problem = check_case(case)
+            problem = check_case(case, want)
         except _Stub:
             return _not_yet(name)
         except _NoneReturned:
             if stub_returns_none and i == 1:
                 return _not_yet(name)
             return _fail(name, i, case["desc"], "your function returned None", "return the value (add `return ...`).")
+        except _BadReturn as e:
+            return _fail(name, i, case["desc"], str(e))
+        except _TimedOut as e:
+            print(f"✗ {name}: {e} on case {i} ({case['desc']}).")
+            print("    hint: look for a loop that never ends (a while loop whose condition never changes).")
+            return False
         except Exception as e:  # the learner's bug: report it, do not raise
-            return _fail(name, i, case["desc"], f"your function raised {type(e).__name__}: {e}")
+            return _fail(name, i, case["desc"], _raised(e))
         if problem:
             return _fail(name, i, case["desc"], *problem)
     print(f"✓ {name}: all {len(cases)} cases match {reference_name}.")
@@ -81,27 +91,27 @@ def _value(fn, *args, **kwargs):
     return out
 
 
-def _as_float(x, what="a number"):
-    try:
-        return float(x)
-    except (TypeError, ValueError):
-        raise TypeError(f"expected {what}, got {type(x).__name__}") from None
+_as_float = _scalar  # a number, or _BadReturn saying what came instead
 
 
 # ------------------------------------------------------------------- 09
 def _epoch_cases():
+    """Each case builds a fresh model, loss and loader, on its own copy of the data: whatever the
+    learner's function does to them, the next build (and the digits of the notebooks) is intact."""
     def regression(n, batch, seed):
         X, y = make_regression(n_samples=n, n_features=10, seed=seed)
 
         def build():
             model = nn.SimpleNN(seed=seed)
-            loader = DataLoader(TensorDataset(X, y), batch_size=batch, shuffle=True, seed=seed)
+            loader = DataLoader(TensorDataset(X.copy(), y.copy()), batch_size=batch, shuffle=True, seed=seed)
             return model, nn.MSELoss(), loader
         return build
 
     def digits(batch, seed):
-        def build():
-            return digits_mlp(16, seed), nn.CrossEntropyLoss(), digits_loader(batch, seed)
+        def build():  # digits_loader(batch, seed), on a copy of the (cached, shared) digits
+            (X, y), _ = digits_data(seed)
+            loader = DataLoader(TensorDataset(X.copy(), y.copy()), batch_size=batch, shuffle=True, seed=seed)
+            return digits_mlp(16, seed), nn.CrossEntropyLoss(), loader
         return build
 
     return [
@@ -114,6 +124,7 @@ def _epoch_cases():
     ]
 
 
+@checker
 def check_train_one_epoch(train_one_epoch) -> bool:
     """``train_one_epoch(model, loss_fn, optimizer, loader) -> float``: one pass over the loader.
 
@@ -123,29 +134,35 @@ def check_train_one_epoch(train_one_epoch) -> bool:
     """
     name = "check_train_one_epoch"
 
-    def check(case):
+    def expect(case):
         model, loss_fn, loader = case["build"]()
-        expected = fit(model, loss_fn, case["opt"](model.parameters()), loader, 1).train_loss[0]
-        expected_params = [np.asarray(p.data) for p in model.parameters()]
+        loss = fit(model, loss_fn, case["opt"](model.parameters()), loader, 1).train_loss[0]
+        sizes = {len(inputs) for inputs, _ in case["build"]()[2]}
+        return loss, [np.array(p.data, copy=True) for p in model.parameters()], sizes
+
+    def check(case, want):
+        expected, expected_params, sizes = want
         model, loss_fn, loader = case["build"]()
-        got = _as_float(_value(train_one_epoch, model, loss_fn, case["opt"](model.parameters()), loader))
+        got = _as_float(_value(train_one_epoch, model, loss_fn, case["opt"](model.parameters()), loader),
+                        "a number (the epoch's mean loss, a float: loss.item())")
         for (a, b) in zip(model.parameters(), expected_params):
-            if not np.allclose(np.asarray(a.data), b, rtol=1e-6, atol=1e-7):
+            if not np.allclose(np.asarray(a.data), b, rtol=1e-9, atol=1e-12):
                 return ("the parameters after the epoch differ from course.training.fit's",
                         "every batch needs optimizer.zero_grad(), forward, loss, loss.backward(), optimizer.step() "
                         "in that order; without zero_grad the gradients of earlier batches are added in.")
-        if not math.isclose(got, expected, rel_tol=1e-6, abs_tol=1e-9):
+        if not math.isclose(got, expected, rel_tol=RTOL, abs_tol=1e-12):
             # the classic slip: the plain mean of the batch losses (the last batch is smaller)
-            sizes = {len(inputs) for inputs, _ in case["build"]()[2]}
             hint = ("weight each batch's loss by its number of samples: total += loss.item() * len(inputs); "
                     "count += len(inputs); return total / count." if len(sizes) > 1 else
                     "return the mean over the epoch of loss.item(), weighted by the batch sizes.")
-            return f"returned {got:.6f}, expected {expected:.6f} (the parameters are right)", hint
+            return (f"returned {got:.10g}, expected {expected:.10g} (the parameters are right)",
+                    _precision_hint(expected, got) or hint)
         return None
 
-    return _run(name, "course.training.fit (one epoch)", _epoch_cases(), check)
+    return _run(name, "course.training.fit (one epoch)", _epoch_cases(), check, expect=expect)
 
 
+@checker
 def check_accuracy(accuracy) -> bool:
     """``accuracy(logits, targets) -> float``: the fraction of rows whose largest logit is the target."""
     rng = np.random.default_rng(0)
@@ -157,16 +174,17 @@ def check_accuracy(accuracy) -> bool:
     cases.append({"desc": "ties: the first largest logit wins, as argmax does", "logits": tied,
                   "targets": np.array([0, 2, 0])})
 
-    def check(case):
-        expected = _accuracy(case["logits"], case["targets"])
-        got = _as_float(_value(accuracy, case["logits"].copy(), case["targets"].copy()))
+    def check(case, expected):
+        got = _as_float(_value(accuracy, case["logits"].copy(), case["targets"].copy()),
+                        "a number (a fraction in [0, 1])")
         if not math.isclose(got, expected, rel_tol=1e-12, abs_tol=1e-12):
             hint = ("a fraction in [0, 1] is expected, not a percentage." if math.isclose(got, 100 * expected)
                     else "compare argmax over the class axis (axis=1) with the targets, then take the mean.")
-            return f"returned {got:.6f}, expected {expected:.6f}", hint
+            return f"returned {got:.10g}, expected {expected:.10g}", _precision_hint(expected, got) or hint
         return None
 
-    return _run("check_accuracy", "course.training.accuracy", cases, check)
+    return _run("check_accuracy", "course.training.accuracy", cases, check,
+                expect=lambda case: _accuracy(case["logits"], case["targets"]))
 
 
 # ------------------------------------------------------------------- 10
@@ -182,54 +200,63 @@ def _finder_run(start_lr, end_lr, num_iter, beta=0.98, diverge_factor=math.inf, 
 
 def _compare_lists(got, expected, what):
     try:
-        got = [float(v) for v in got]
-    except (TypeError, ValueError):
-        return f"did not return a list of numbers (got {type(got).__name__})", None
+        got = _numbers(got)
+    except _BadReturn as e:
+        return f"did not return a list of numbers: {e}", None
     if len(got) != len(expected):
         return f"returned {len(got)} {what}, expected {len(expected)}", None
     for k, (g, e) in enumerate(zip(got, expected)):
         if not math.isclose(g, e, rel_tol=RTOL, abs_tol=0.0):
-            return f"{what}[{k}] is {g:.6g}, expected {e:.6g}", None
+            return f"{what}[{k}] is {g:.10g}, expected {e:.10g}", _precision_hint(expected, got)
     return None
 
 
+@checker
 def check_exponential_lrs(exponential_lrs) -> bool:
     """``exponential_lrs(start_lr, end_lr, num_iter) -> list``: the lrs of ``lr_find``'s sweep."""
     cases = [{"desc": f"start_lr={s}, end_lr={e}, num_iter={n}", "args": (s, e, n)}
              for s, e, n in [(1e-4, 1.0, 5), (1e-7, 10.0, 30), (0.001, 0.1, 3)]]
 
-    def check(case):
-        expected = _finder_run(*case["args"]).lrs
+    def check(case, expected):
         problem = _compare_lists(_value(exponential_lrs, *case["args"]), expected, "lrs")
         if problem:
-            s, e, n = case["args"]
-            return problem[0], (f"lr_i = start_lr * (end_lr / start_lr) ** (i / (num_iter - 1)) for i in "
-                                f"range(num_iter): the first is start_lr and the last is end_lr.")
+            return problem[0], problem[1] or ("lr_i = start_lr * (end_lr / start_lr) ** (i / (num_iter - 1)) for i in "
+                                "range(num_iter): the first is start_lr and the last is end_lr.")
         return None
 
-    return _run("check_exponential_lrs", "course.lr_finder.lr_find", cases, check)
+    return _run("check_exponential_lrs", "course.lr_finder.lr_find", cases, check,
+                expect=lambda case: list(_finder_run(*case["args"]).lrs))
 
 
+@checker
 def check_smooth_losses(smooth_losses) -> bool:
     """``smooth_losses(losses, beta) -> list``: the bias-corrected moving average ``lr_find`` records."""
     cases = [{"desc": f"beta={b}, {n} losses", "beta": b, "n": n} for b, n in [(0.9, 20), (0.98, 40), (0.0, 10)]]
 
-    def check(case):
+    def expect(case):
         r = _finder_run(1e-4, 0.1, case["n"], beta=case["beta"])
-        got = _value(smooth_losses, list(r.losses), case["beta"])
-        problem = _compare_lists(got, r.smoothed, "smoothed")
+        return list(r.losses), list(r.smoothed)
+
+    def check(case, want):
+        losses, smoothed = want
+        got = _value(smooth_losses, list(losses), case["beta"])
+        problem = _compare_lists(got, smoothed, "smoothed")
         if problem:
-            first = [float(v) for v in got][:1] if isinstance(got, (list, tuple, np.ndarray)) else []
+            try:
+                first = _numbers(got)[:1]
+            except _BadReturn:
+                first = []
             hint = ("without the bias correction the first values are pulled towards 0: divide the average by "
-                    "1 - beta ** (i + 1)." if first and first[0] < 0.5 * r.losses[0] else
+                    "1 - beta ** (i + 1)." if first and first[0] < 0.5 * losses[0] else
                     "avg = beta * avg + (1 - beta) * loss (avg starts at 0), then record avg / (1 - beta ** (i + 1)).")
-            return problem[0], hint
+            return problem[0], problem[1] or hint
         return None
 
-    return _run("check_smooth_losses", "course.lr_finder.lr_find", cases, check)
+    return _run("check_smooth_losses", "course.lr_finder.lr_find", cases, check, expect=expect)
 
 
 # ------------------------------------------------------------------- 11
+@checker
 def check_momentum_step_inplace(momentum_step) -> bool:
     """``momentum_step(p, g, buf, *, lr, momentum)``: SGD with momentum, updating ``p`` and ``buf`` in place.
 
@@ -237,31 +264,40 @@ def check_momentum_step_inplace(momentum_step) -> bool:
     is the gradient itself) and use in-place operators only: no ``p[...] = ...`` copy
     and at most one temporary array.
     """
+    from ...tensor import Parameter
+
     name = "check_momentum_step_inplace"
     cases = [{"desc": f"{n} parameters, lr={lr}, momentum={mu}", "n": n, "lr": lr, "momentum": mu, "seed": s}
              for s, (n, lr, mu) in enumerate([(5, 0.1, 0.9), (1000, 0.01, 0.5), (7, 1.0, 0.99)])]
 
-    def check(case):
+    def expect(case):
+        """The start (after SGD's first step, whose buffer is the gradient), the grads, and SGD's p after each step."""
         rng = np.random.default_rng(case["seed"])
         p0, grads = rng.normal(size=case["n"]), [rng.normal(size=case["n"]) for _ in range(4)]
-        from ...tensor import Parameter
-
         ref = Parameter(p0.copy())
         opt = optim.SGD([ref], lr=case["lr"], momentum=case["momentum"])
         ref.grad = grads[0].copy()
         opt.step()  # the first step sets buf = g: the learner takes over from there
-        p, buf = np.array(ref.data, copy=True), np.array(opt.state[ref]["momentum_buffer"], copy=True)
-        for step, g in enumerate(grads[1:], 2):
+        start = np.array(ref.data, copy=True), np.array(opt.state[ref]["momentum_buffer"], copy=True)
+        after = []
+        for g in grads[1:]:
             ref.grad = g.copy()
             opt.step()
+            after.append(np.array(ref.data, copy=True))
+        return start, grads[1:], after
+
+    def check(case, want):
+        (p, buf), grads, after = want
+        p, buf = p.copy(), buf.copy()
+        for step, (g, expected) in enumerate(zip(grads, after), 2):
             out = _call(momentum_step, p, g.copy(), buf, none_is_stub=False, lr=case["lr"], momentum=case["momentum"])
             if out is not None and not isinstance(out, np.ndarray):
                 return f"returned {type(out).__name__}; update p and buf in place (return nothing)", None
-            if not np.allclose(p, ref.data, rtol=1e-12, atol=1e-14):
+            if p.dtype != np.float64 or not np.allclose(p, expected, rtol=1e-12, atol=1e-14):
                 return (f"after step {step}, p differs from course.optim.SGD",
                         "buf *= momentum; buf += g; p -= lr * buf, all in place (p = p - ... makes a new array "
                         "and leaves the caller's p unchanged).")
-        t = memory_traffic.trace(momentum_step, n=8, lr=case["lr"], momentum=case["momentum"])
+        t = _invoke(memory_traffic.trace, momentum_step, n=8, lr=case["lr"], momentum=case["momentum"])
         copies = sum(op.name == "copy" for op in t.ops)
         if copies or t.temporaries > 1:
             return (f"the numbers are right, but the step made {t.temporaries} temporaries and {copies} copies "
@@ -269,25 +305,42 @@ def check_momentum_step_inplace(momentum_step) -> bool:
                     "use augmented assignment only (*=, +=, -=): one temporary, lr * buf, is enough.")
         return None
 
-    return _run(name, "course.optim.SGD", cases, check, stub_returns_none=False)
+    return _run(name, "course.optim.SGD", cases, check, stub_returns_none=False, expect=expect)
 
 
+_MACHINES = dict(memory_traffic.MACHINES)  # the checker's own copy, made at import
+
+
+@checker
 def check_roofline_time(roofline_time) -> bool:
-    """``roofline_time(flops_per_param, bytes_per_param, n, bandwidth, peak_flops) -> seconds``."""
-    cases = [{"desc": f"{label}, {m.short}", "args": (f, b, n, m.bandwidth, m.flops)}
-             for label, f, b, n in [("Adam fused, 10M", 13, 28, 1e7), ("a matmul-like 100 flop/byte, 1M", 3200, 32, 1e6)]
-             for m in (memory_traffic.MACHINES["cpu"], memory_traffic.MACHINES["h100"])]
+    """``roofline_time(flops_per_param, bytes_per_param, n, bandwidth, peak_flops) -> seconds``.
 
-    def check(case):
+    Six cases: three steps (memory-bound Adam and SGD, a compute-bound matmul-like one) on
+    one CPU core and on an H100.
+    """
+    cases = [{"desc": f"{label}, {m.short}", "args": (f, b, n, m.bandwidth, m.flops)}
+             for label, f, b, n in [("Adam fused, 10M", 13, 28, 1e7), ("SGD in place, 1M", 2, 12, 1e6),
+                                    ("a matmul-like 100 flop/byte, 1M", 3200, 32, 1e6)]
+             for m in (_MACHINES["cpu"], _MACHINES["h100"])]
+
+    def expect(case):
         f, b, n, bw, peak = case["args"]
-        expected = memory_traffic.roofline_time(f, b, n, memory_traffic.Machine("", "", bw, peak, ""))
-        got = _as_float(_value(roofline_time, *case["args"]))
+        return memory_traffic.roofline_time(f, b, n, memory_traffic.Machine("", "", bw, peak, ""))
+
+    def check(case, expected):
+        f, b, n, bw, peak = case["args"]
+        try:
+            got = _as_float(_value(roofline_time, *case["args"]), "a number of seconds")
+        finally:  # the machines of notebook 11 stay as they are, whatever the function did to them
+            if memory_traffic.MACHINES != _MACHINES:
+                memory_traffic.MACHINES.clear()
+                memory_traffic.MACHINES.update(_MACHINES)
         if not math.isclose(got, expected, rel_tol=1e-9):
             memory, compute = b * n / bw, f * n / peak
             hint = ("the step takes as long as the slower of the two: max(bytes / bandwidth, flops / peak)."
                     if math.isclose(got, min(memory, compute), rel_tol=1e-9) or math.isclose(got, memory + compute, rel_tol=1e-9)
                     else "bytes moved = bytes_per_param * n; flops = flops_per_param * n; time in seconds.")
-            return f"returned {got:.6g} s, expected {expected:.6g} s", hint
+            return f"returned {got:.10g} s, expected {expected:.10g} s", _precision_hint(expected, got) or hint
         return None
 
-    return _run("check_roofline_time", "course.classroom.memory_traffic.roofline_time", cases, check)
+    return _run("check_roofline_time", "course.classroom.memory_traffic.roofline_time", cases, check, expect=expect)

@@ -15,13 +15,14 @@ Example:
 """
 from __future__ import annotations
 
+import copy
 import math
 
 import numpy as np
 
 from ...optim import lr_scheduler as S
 from ..plateau_demo import plateau_timeline
-from ._checking import _Stub
+from ._checking import _BadReturn, _precision_hint, _raised, _scalar, _Stub, _TimedOut, checker
 from ._checking import _call as _learner_call
 
 __all__ = ["check_step_lr", "check_cosine_lr", "check_warmup_cosine", "check_is_better", "check_drop_epochs",
@@ -29,14 +30,20 @@ __all__ = ["check_step_lr", "check_cosine_lr", "check_warmup_cosine", "check_is_
 
 
 def _call(name, fn, args):
-    """(ok, value): ok is False after printing why (not implemented yet, or the error it raised)."""
+    """(ok, value): ok is False after printing why (not implemented yet, the error it raised,
+    or that it did not return in time)."""
     try:
         return True, _learner_call(fn, *args)
     except _Stub:  # raises NotImplementedError, or returns None or ...
         print(f"{name}: not implemented yet -- replace `raise NotImplementedError` with your code, "
               "then run this cell again.")
+    except _TimedOut as err:
+        print(f"{name}: {err} on the case {_fmt(args)}\n"
+              "  hint: look for a loop that never ends (a while loop whose condition never changes).")
+    except _BadReturn as err:
+        print(f"{name}: {err}\n  on the case {_fmt(args)}")
     except Exception as err:  # the learner's bug: say which case, never a traceback
-        print(f"{name}: your function raised {type(err).__name__}: {err}\n  on the case {_fmt(args)}")
+        print(f"{name}: {_raised(err)}\n  on the case {_fmt(args)}")
     return False, None
 
 
@@ -44,15 +51,17 @@ def _fmt(args):
     return "(" + ", ".join(repr(a) for a in args) + ")"
 
 
-def _close(got, expected) -> bool:
+def _close(got, expected):
+    """(close, why not: '' or what is wrong with the kind of value returned)."""
     try:
-        return math.isclose(float(got), float(expected), rel_tol=1e-9, abs_tol=1e-12)
-    except (TypeError, ValueError):
-        return False
+        value = _scalar(got, "a number (the lr)")
+    except _BadReturn as e:
+        return False, str(e)
+    return math.isclose(value, float(expected), rel_tol=1e-9, abs_tol=1e-12), ""
 
 
 def _check_curves(name, fn, cases, hint):
-    """cases: list of (label, args without epoch, expected lrs by epoch)."""
+    """cases: list of (label, args without epoch, expected lrs by epoch), all computed before ``fn`` runs."""
     total = 0
     for label, args, expected in cases:
         for epoch, want in enumerate(expected):
@@ -60,16 +69,20 @@ def _check_curves(name, fn, cases, hint):
             if not ok:
                 return False
             total += 1
-            if not _close(got, want):
-                print(f"{name}: case {label} fails at epoch {epoch}: the call {fn.__name__}{_fmt((*args, epoch))}\n"
+            close, why = _close(got, want)
+            if not close:
+                print(f"{name}: case {label} fails at epoch {epoch}: the call {getattr(fn, '__name__', 'fn')}"
+                      f"{_fmt((*args, epoch))}\n"
                       f"  expected {float(want):.10g} (what the real scheduler gives epoch {epoch})\n"
-                      f"  got      {got!r}\n  hint: {hint}")
+                      f"  got      {got!r}" + (f"\n  ({why})" if why else "")
+                      + f"\n  hint: {(not why and _precision_hint(want, got)) or hint}")
                 return False
     print(f"{name}: all {len(cases)} cases pass ({total} values).")
     return True
 
 
 # ------------------------------------------------------------------ notebook 07
+@checker
 def check_step_lr(fn) -> bool:
     """``fn(base_lr, gamma, step_size, epoch)``: the lr epoch ``epoch`` (0-based) uses under StepLR.
 
@@ -84,6 +97,7 @@ def check_step_lr(fn) -> bool:
                          "epoch e has seen e // step_size decays; epoch step_size is the first with a smaller lr.")
 
 
+@checker
 def check_cosine_lr(fn) -> bool:
     """``fn(base_lr, eta_min, T_max, epoch)``: the lr of CosineAnnealingLR at ``epoch``, for 0 <= epoch < 2 T_max.
 
@@ -99,6 +113,7 @@ def check_cosine_lr(fn) -> bool:
                          "epoch / T_max as a float.")
 
 
+@checker
 def check_warmup_cosine(fn) -> bool:
     """``fn(base_lr, start_factor, warmup, total, eta_min, epoch)``: linear warmup, then cosine to ``eta_min``.
 
@@ -123,6 +138,7 @@ def check_warmup_cosine(fn) -> bool:
 
 
 # ------------------------------------------------------------------ notebook 08
+@checker
 def check_is_better(fn) -> bool:
     """``fn(a, best, mode, threshold_mode, threshold) -> bool``: ReduceLROnPlateau's improvement test.
 
@@ -135,29 +151,33 @@ def check_is_better(fn) -> bool:
     name, total = "check_is_better", 0
     values = [(0.5, 1.0), (1.0, 1.0), (0.99995, 1.0), (0.95, 1.0), (0.85, 1.0), (1.2, 1.0), (1.05, 1.0),
               (2.0, float("inf")), (2.0, float("-inf")), (-0.95, -1.0), (-1.05, -1.0)]
+    cases = []  # every expected answer first, before the learner's function runs
     for mode in ("min", "max"):
         for threshold_mode in ("rel", "abs"):
             for threshold in (0.0, 1e-4, 0.1):
                 opt = SGD([course.Parameter(np.zeros(1))], lr=0.1)
                 ref = S.ReduceLROnPlateau(opt, mode=mode, threshold_mode=threshold_mode, threshold=threshold)
-                for a, best in values:
-                    args = (a, best, mode, threshold_mode, threshold)
-                    ok, got = _call(name, fn, args)
-                    if not ok:
-                        return False
-                    total += 1
-                    want = ref.is_better(a, best)
-                    if not isinstance(got, (bool, type(want))) or bool(got) != want:
-                        tip = ("the test is strict: a value equal to best is not an improvement"
-                               if a == best else
-                               f"mode {mode!r}, {threshold_mode!r}: "
-                               + {("min", "rel"): "a < best * (1 - threshold)",
-                                  ("min", "abs"): "a < best - threshold",
-                                  ("max", "rel"): "a > best * (1 + threshold)",
-                                  ("max", "abs"): "a > best + threshold"}[(mode, threshold_mode)])
-                        print(f"{name}: case fn{_fmt(args)} fails\n  expected {want}\n  got      {got!r}\n"
-                              f"  hint: {tip}")
-                        return False
+                cases += [((a, best, mode, threshold_mode, threshold), bool(ref.is_better(a, best)))
+                          for a, best in values]
+    for args, want in cases:
+        a, best, mode, threshold_mode, threshold = args
+        ok, got = _call(name, fn, args)
+        if not ok:
+            return False
+        total += 1
+        if not isinstance(got, (bool, np.bool_)) or bool(got) != want:
+            tip = ("the test is strict: a value equal to best is not an improvement"
+                   if a == best else
+                   f"mode {mode!r}, {threshold_mode!r}: "
+                   + {("min", "rel"): "a < best * (1 - threshold)",
+                      ("min", "abs"): "a < best - threshold",
+                      ("max", "rel"): "a > best * (1 + threshold)",
+                      ("max", "abs"): "a > best + threshold"}[(mode, threshold_mode)])
+            if not isinstance(got, (bool, np.bool_)):
+                tip = f"return True or False (a bool), not {type(got).__name__}; " + tip
+            print(f"{name}: case fn{_fmt(args)} fails\n  expected {want}\n  got      {got!r}\n"
+                  f"  hint: {tip}")
+            return False
     print(f"{name}: all {total} cases pass.")
     return True
 
@@ -170,28 +190,84 @@ DROP_EXERCISE = {
 """The sequence of exercise 2 of notebook 08: ``ReduceLROnPlateau(opt, **kwargs)`` stepped on ``metrics``."""
 
 
+_DROP_REFERENCE = copy.deepcopy(DROP_EXERCISE)  # the checker's own copy, made at import: the learner cannot reach it
+
+
+def _restore_drop_exercise() -> bool:
+    """Put :data:`DROP_EXERCISE` back as the exercise gives it (in place); True if it had changed."""
+    if DROP_EXERCISE == _DROP_REFERENCE:
+        return False
+    DROP_EXERCISE.clear()
+    DROP_EXERCISE.update(copy.deepcopy(_DROP_REFERENCE))
+    return True
+
+
+def _epoch_numbers(got):
+    """The learner's answer as a sorted list of ints, or (None, why it is not a list of epochs)."""
+    if isinstance(got, np.ndarray):
+        if got.ndim != 1:
+            return None, f"expected a list of epoch numbers, got an array of shape {got.shape}"
+        got = got.tolist()
+    if not isinstance(got, (list, tuple, set, frozenset)):
+        return None, f"expected a list of epoch numbers, got {got!r}"
+    epochs = []
+    for e in got:
+        if isinstance(e, (bool, np.bool_)):
+            return None, f"expected a list of epoch numbers, got the bool {e!r} in it"
+        if isinstance(e, (int, np.integer)):
+            epochs.append(int(e))
+        elif isinstance(e, (float, np.floating)) and math.isfinite(e) and float(e).is_integer():
+            epochs.append(int(e))  # 5.0 is epoch 5
+        elif isinstance(e, (float, np.floating)):
+            return None, (f"{e!r} is not an epoch number: epochs are whole numbers 0, 1, 2, ... "
+                          "(the index of the step(metric) call that lowers the lr)")
+        else:
+            return None, f"expected a list of epoch numbers, got {e!r} ({type(e).__name__}) in it"
+    repeated = sorted({e for e in epochs if epochs.count(e) > 1})
+    if repeated:
+        return None, f"epoch {repeated[0]} is in your list more than once: each drop happens at one epoch"
+    return sorted(epochs), ""
+
+
+@checker
 def check_drop_epochs(fn) -> bool:
     """``fn() -> list``: the epochs (0-based) whose ``step(metric)`` lowers the lr, on :data:`DROP_EXERCISE`.
 
-    Compared with the real scheduler (:func:`course.classroom.plateau_demo.plateau_timeline`).
+    Compared with the real scheduler (:func:`course.classroom.plateau_demo.plateau_timeline`)
+    on the exercise's own data: a copy made at import, which the learner's code cannot change.
+    ``fn`` is called twice: an answer must not depend on how often it was asked.
     """
     name = "check_drop_epochs"
-    ok, got = _call(name, fn, ())
-    if not ok:
-        return False
-    t = plateau_timeline(DROP_EXERCISE["metrics"], lr=DROP_EXERCISE["lr"], **DROP_EXERCISE["kwargs"])
+    ref = _DROP_REFERENCE
+    t = plateau_timeline(list(ref["metrics"]), lr=ref["lr"], **copy.deepcopy(ref["kwargs"]))
     want = [int(e) for e in t.reductions]
-    try:
-        got_list = sorted(int(e) for e in got)
-    except (TypeError, ValueError):
-        print(f"{name}: expected a list of epoch numbers, got {got!r}")
+    if _restore_drop_exercise():
+        print(f"{name}: note: DROP_EXERCISE had been changed; it is back to the exercise's values.")
+    answers, told = [], False
+    for _ in range(2):
+        ok, got = _call(name, fn, ())
+        if _restore_drop_exercise() and not told:
+            told = True
+            print(f"{name}: note: your function changed DROP_EXERCISE; it is back to the exercise's values "
+                  "(the check always uses them).")
+        if not ok:
+            return False
+        epochs, why = _epoch_numbers(got)
+        if epochs is None:
+            print(f"{name}: {why}")
+            return False
+        answers.append(epochs)
+    if answers[0] != answers[1]:
+        print(f"{name}: your function gave {answers[0]} and then {answers[1]}: called twice, it must give the "
+              "same epochs (does it change something outside itself?)")
         return False
+    got_list = answers[0]
     if got_list != want:
-        first = next((e for e in sorted(set(want) ^ set(got_list))), None)
+        first = min(set(want) ^ set(got_list))
         print(f"{name}: your epochs {got_list} differ from the scheduler's at epoch {first}.\n"
               f"  hint: count bad epochs after each best (a tie is bad, threshold=0); the lr drops at the step where "
-              f"the count passes patience={DROP_EXERCISE['kwargs']['patience']}; then cooldown="
-              f"{DROP_EXERCISE['kwargs']['cooldown']} epochs are not counted.")
+              f"the count passes patience={ref['kwargs']['patience']}; then cooldown="
+              f"{ref['kwargs']['cooldown']} epochs are not counted.")
         return False
     print(f"{name}: correct -- the lr drops at the steps of epochs {want}.")
     return True

@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 
 from ... import optim
-from ._checking import _arr, _as_tuple, _call, _make_cases, _reference, _run_checks
+from ._checking import _arr, _as_tuple, _call, _make_cases, _reference, _run_checks, checker
 
 __all__ = ["check_lion_step", "check_adadelta_step"]
 
@@ -34,6 +34,7 @@ def _close(a, b):
     return a is not None and np.shape(a) == np.shape(b) and np.allclose(a, b, rtol=1e-6)
 
 
+@checker
 def check_lion_step(fn) -> bool:
     r"""Check ``fn(param, grad, exp_avg, lr, beta1, beta2, weight_decay) -> (new_param, new_exp_avg)``:
     one Lion step (Chen et al., 2023), compared with ``course.optim.Lion`` over 4 steps per case.
@@ -86,6 +87,7 @@ def check_lion_step(fn) -> bool:
                        "then exp_avg = beta2*exp_avg + (1-beta2)*grad.", diagnose)
 
 
+@checker
 def check_adadelta_step(fn) -> bool:
     r"""Check ``fn(param, grad, square_avg, acc_delta, lr, rho, eps) -> (new_param, new_square_avg,
     new_acc_delta)``: one Adadelta step, compared with ``course.optim.Adadelta`` over 4 steps per case.

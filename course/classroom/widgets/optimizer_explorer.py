@@ -52,6 +52,7 @@ RUN_KEYS = ("steps", "noise", "batch_size", "seed", "scheduler")
 PANELS = ("contour", "loss", "rate", "effective", "lr")
 TITLE_SIZE = 9  # points
 TITLE_CHAR_EM = 0.6  # a generous mean character width of DejaVu Sans, in ems
+Y_CAP = 1e200  # the largest |y| an axis shows
 
 
 # ------------------------------------------------------------------ sliders
@@ -298,7 +299,32 @@ class Explorer(WidgetView):
         return messages
 
     def update(self, *_):
-        """Rerun the optimizers with the current values and redraw (what a slider change does)."""
+        """Rerun the optimizers with the current values and redraw (what a slider change does).
+
+        Never raises: should anything fail, the picture and the status line say what."""
+        try:
+            self._update()
+        except Exception as e:  # noqa: BLE001 - a picture that says what went wrong, never a traceback
+            self._show_failure(e)
+
+    def _show_failure(self, error):
+        self.status = f"could not draw these settings: {type(error).__name__}: {error}"
+        self.status_html.value = f"<b>{_html(self.status)}</b>"
+        for key, ax in self.axes.items():  # limits that surely draw
+            if key not in ("contour", "rate"):
+                ax.set_ylim(*((1e-3, 1e3) if ax.get_yscale() == "log" else (0.0, 1.0)))
+        self._suptitle = self.figure.suptitle(self._fit_title(self.status), fontsize=TITLE_SIZE)
+        for attempt in range(2):
+            try:
+                self.render()
+                return
+            except Exception:  # noqa: BLE001 - then without the curves
+                for artist in self._dynamic_artists():
+                    if artist is not self._suptitle:
+                        artist.set_visible(False)
+                self._background = None
+
+    def _update(self):
         messages = self._run_all()
         window = self.landscape.window
         for label, line in self.lines.items():
@@ -416,10 +442,15 @@ class Explorer(WidgetView):
 
     def _on_landscape(self, change):
         """A new test function: the one time the contour is drawn again."""
-        self.landscape = _landscapes.get(change["new"])
-        for ax in self.axes.values():
-            ax.clear()
-        self._build_static()
+        try:
+            self.landscape = _landscapes.get(change["new"])
+            for ax in self.axes.values():
+                ax.clear()
+            self._build_static()
+        except Exception as e:  # noqa: BLE001 - say so in the picture
+            self._background = None
+            self._show_failure(e)
+            return
         self._background = None  # a new contour: take a new snapshot
         self.update()
 
@@ -456,9 +487,11 @@ def _rescale_y(ax):
     y = np.concatenate(ys) if ys else np.array([])
     if not len(y):
         return
-    lo, hi = float(y.min()), float(y.max())
+    # values beyond +-1e200 (a run that blew up) are drawn off the axes: limits near float's
+    # end (1e308) overflow matplotlib's ticks
+    lo, hi = (min(max(float(v), -Y_CAP), Y_CAP) for v in (y.min(), y.max()))
     if ax.get_yscale() == "log":
-        lo, hi = max(lo, 1e-300), max(hi, 1e-300)
+        lo, hi = max(lo, 1 / Y_CAP), max(hi, 1 / Y_CAP)
         ax.set_ylim(lo / 2, hi * 2)
     else:
         pad = 0.05 * (hi - lo) if hi > lo else max(abs(hi), 1.0) * 0.05

@@ -86,10 +86,13 @@ def _plain_log(ax):
     ax.yaxis.set_minor_formatter(NullFormatter())
 
 
+Y_CAP = 1e300  # the largest |y| an axis is fitted to
+
+
 def _fit(ax, x, ys, log=False):
     """Axis limits that fit the finite data (an empty or all-NaN series keeps the old ones)."""
     y = np.concatenate([np.asarray(v, float).ravel() for v in ys]) if ys else np.array([])
-    y = y[np.isfinite(y) & ((y > 0) if log else True)]
+    y = np.clip(y[np.isfinite(y) & ((y > 0) if log else True)], -Y_CAP, Y_CAP)  # spans near 1e308 overflow
     if len(x):
         ax.set_xlim(-0.5, max(1.0, float(np.max(x))) + 0.5)
     if not len(y):
@@ -358,6 +361,16 @@ PLATEAU_CONTROLS = {
 }
 
 
+def _finite_limits(values, pad=0.05):
+    """y limits around the finite values (a nan or inf metric is drawn as a gap, not a limit)."""
+    finite = np.clip(values[np.isfinite(values)], -Y_CAP, Y_CAP)  # spans near 1e308 overflow
+    if not finite.size:
+        return 0.0, 1.0
+    lo, hi = float(finite.min()), float(finite.max())
+    span = hi - lo if hi > lo else max(abs(hi), 1.0)
+    return lo - pad * span, hi + pad * span
+
+
 class PlateauExplorer(LiveFigure):
     """A validation curve with ReduceLROnPlateau's decisions marked, from :func:`plateau_timeline`.
 
@@ -373,6 +386,8 @@ class PlateauExplorer(LiveFigure):
 
     def __init__(self, metrics=None, lr: float = 0.1, **initial):
         self.metrics = noisy_validation_curve() if metrics is None else np.asarray(metrics, dtype=float)
+        if self.metrics.ndim != 1 or not self.metrics.size:
+            raise ValueError(f"metrics must be a non-empty sequence of numbers, one per epoch, got shape {self.metrics.shape}")
         self.lr = lr
         controls = dict(PLATEAU_CONTROLS)
         for key, value in initial.items():
@@ -400,8 +415,7 @@ class PlateauExplorer(LiveFigure):
                                     transform=ax.get_xaxis_transform(), label="lr reduced after this epoch"),
             "lr": lax.plot(x, nan, color="tab:blue", drawstyle="steps-post", linewidth=1.8)[0],
         }
-        lo, hi = float(np.min(self.metrics)), float(np.max(self.metrics))
-        ax.set_ylim(lo - 0.05 * (hi - lo), hi + 0.05 * (hi - lo))
+        ax.set_ylim(*_finite_limits(self.metrics))
         ax.set_ylabel("validation metric")
         ax.grid(True, alpha=0.3)
         # outside the axes, so that it stays in the saved background and costs nothing per redraw

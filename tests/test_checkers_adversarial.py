@@ -1,0 +1,1243 @@
+"""Adversarial learner functions: every checker rejects every wrong one, and still accepts the
+reference solutions of ``notebooks/solutions/*.ipynb`` and sensible float-rounding variants of them.
+
+The references are read from the notebooks' code cells (the ``def`` statements, run on their
+own, and the ``check_*(fn)`` call that names each one).  The wrong functions are of three kinds:
+
+* generic corruptions of a reference's *result*: float32, complex, object, string or bool
+  arrays of the right shape, nan, inf, a relative error of 1e-6, rounding to 4 digits, integers;
+* generic wrong *behaviours*: right on the first call only, raising on the second call,
+  printing a fake "✓" over a wrong answer, returning its inputs, changing its inputs in place
+  and returning None, ignoring one argument (keeping its first value: right only for the first
+  case's hyperparameters), computing in float32, patching the checker's reference (``course``'s
+  optimizer or scheduler) so that later cases agree with it, never returning;
+* the classic mistakes of each exercise (off-by-one in step counts, missing bias correction,
+  eps in the wrong place, wrong sign, ...).
+
+``python tests/test_checkers_adversarial.py`` prints the table: wrong functions per checker, and
+how many each checker accepts.
+"""
+from __future__ import annotations
+
+import ast
+import contextlib
+import copy
+import functools
+import inspect
+import io
+import json
+import math
+import pathlib
+import sys
+
+import numpy as np
+import pytest
+
+import course
+from course import lr_finder, optim
+from course.classroom import exercises as E
+from course.classroom import memory_traffic, rates
+from course.data import DataLoader
+from course.optim import lr_scheduler as S
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+# the wrong functions overflow, divide by zero and misuse losses: their warnings are expected
+pytestmark = [pytest.mark.filterwarnings("ignore::RuntimeWarning"), pytest.mark.filterwarnings("ignore::UserWarning")]
+HANG_LIMIT = 0.3  # seconds: the time limit the checkers get for the functions that never return
+
+
+# ----------------------------------------------------------------- the references
+def reference_solutions() -> dict:
+    """checker name -> the function the solutions notebook passes to it."""
+    refs = {}
+    for path in sorted((ROOT / "notebooks" / "solutions").glob("*.ipynb")):
+        namespace = {"np": np, "math": math}
+        for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
+            if cell["cell_type"] != "code":
+                continue
+            tree = ast.parse("".join(cell["source"]))
+            defs = [node for node in tree.body if isinstance(node, ast.FunctionDef)]
+            if defs:
+                exec(compile(ast.Module(body=defs, type_ignores=[]), str(path), "exec"), namespace)
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Name):
+                    name = getattr(node.func, "id", None) or getattr(node.func, "attr", "")
+                    if name.startswith("check_"):
+                        refs[name] = namespace[node.args[0].id]
+    return refs
+
+
+REF = reference_solutions()
+CHECKERS = [name for name in E.__all__ if name.startswith("check_")]
+
+# what each exercise returns
+KIND = {
+    **dict.fromkeys(["check_gd_step", "check_momentum_step", "check_nesterov_step", "check_adagrad_step",
+                     "check_rmsprop_step", "check_adam_step", "check_adamw_step", "check_lion_step",
+                     "check_adadelta_step", "check_minibatch_gradient"], "arrays"),
+    **dict.fromkeys(["check_stable_lr", "check_step_lr", "check_cosine_lr", "check_warmup_cosine",
+                     "check_train_one_epoch", "check_accuracy", "check_roofline_time"], "scalar"),
+    "check_optimal_momentum": "pair",
+    "check_exponential_lrs": "list", "check_smooth_losses": "list",
+    "check_epoch_batches": "batches",
+    "check_is_better": "bool",
+    "check_drop_epochs": "epochs",
+    "check_momentum_step_inplace": "inplace",
+}
+# the checkers whose arguments include floats, for "computes in float32"
+FLOAT_ARGS = {"check_gd_step", "check_momentum_step", "check_nesterov_step", "check_adagrad_step",
+              "check_rmsprop_step", "check_adam_step", "check_adamw_step", "check_lion_step",
+              "check_adadelta_step", "check_minibatch_gradient", "check_stable_lr", "check_step_lr",
+              "check_cosine_lr", "check_warmup_cosine", "check_roofline_time", "check_optimal_momentum",
+              "check_exponential_lrs", "check_smooth_losses"}
+
+
+def test_every_checker_has_its_reference():
+    assert sorted(REF) == sorted(CHECKERS) and set(KIND) == set(CHECKERS)
+
+
+# ----------------------------------------------------------------- undoing patches
+UNDO = []
+
+
+def patch(obj, name, value):
+    """setattr, undone after the test (a learner's function that rewrites course's reference)."""
+    had = name in vars(obj)
+    old = vars(obj)[name] if had else None
+    setattr(obj, name, value)
+    UNDO.append(lambda: setattr(obj, name, old) if had else delattr(obj, name))
+
+
+def undo_all():
+    while UNDO:
+        UNDO.pop()()
+    E.DROP_EXERCISE.clear()
+    E.DROP_EXERCISE.update(copy.deepcopy(_DROP))
+
+
+_DROP = copy.deepcopy(E.DROP_EXERCISE)
+
+
+@pytest.fixture(autouse=True)
+def _undo():
+    yield
+    undo_all()
+
+
+# ----------------------------------------------------------------- generic corruptions
+def leaves(out, f):
+    """Apply ``f`` to every array or number of a result (tuples and lists kept)."""
+    if isinstance(out, tuple):
+        return tuple(leaves(o, f) for o in out)
+    if isinstance(out, list):
+        return [leaves(o, f) for o in out]
+    return f(out)
+
+
+def on_leaves(array_fn, scalar_fn):
+    def f(x):
+        return array_fn(np.asarray(x)) if isinstance(x, np.ndarray) else scalar_fn(x)
+    return f
+
+
+def _round4(x):
+    return float(f"{float(x):.4g}")
+
+
+WRONG_RESULTS = {
+    "float32 result": on_leaves(lambda a: a.astype(np.float32), np.float32),
+    "complex result, imaginary part 0 (numpy)": on_leaves(lambda a: a.astype(np.complex128), np.complex128),
+    "complex result, imaginary part 1e-3": on_leaves(lambda a: a + 1e-3j, lambda x: complex(x) + 1e-3j),
+    "complex result, imaginary part 1e-3 (numpy scalar)": on_leaves(lambda a: a + 1e-3j,
+                                                                    lambda x: np.complex128(x) + 1e-3j),
+    "object dtype": on_leaves(lambda a: a.astype(object), lambda x: np.array(x, dtype=object)),
+    "strings": on_leaves(lambda a: a.astype(str), lambda x: repr(float(x))),
+    "booleans": on_leaves(lambda a: a.astype(bool), bool),
+    "nan": on_leaves(lambda a: np.full(a.shape, np.nan), lambda x: math.nan),
+    "inf": on_leaves(lambda a: np.full(a.shape, np.inf), lambda x: math.inf),
+    "-inf": on_leaves(lambda a: np.full(a.shape, -np.inf), lambda x: -math.inf),
+    "off by 1e-6 relative": on_leaves(lambda a: a * (1 + 1e-6), lambda x: float(x) * (1 + 1e-6)),
+    "rounded to 4 digits": on_leaves(lambda a: np.vectorize(_round4)(a), _round4),
+    "integers": on_leaves(lambda a: a.astype(np.int64), int),
+}
+RIGHT_RESULTS = {
+    "within 1e-13 relative": on_leaves(lambda a: a * (1 + 1e-13) if a.dtype.kind == "f" else a,
+                                       lambda x: float(x) * (1 + 1e-13)),
+    "numpy float64 / Python lists": on_leaves(lambda a: a.tolist(), np.float64),
+}
+
+
+def corrupt(out, kind):
+    """A wrong answer near the right one."""
+    if kind == "bool":
+        return not out
+    if kind == "epochs":
+        return [e + 1 for e in out]
+    return leaves(out, on_leaves(lambda a: a + 1 if a.dtype.kind in "iu" else a * 1.001 + 1e-3,
+                                 lambda x: float(x) * 1.001 + 1e-3))
+
+
+def _copy(x):
+    return x.copy() if isinstance(x, np.ndarray) else x
+
+
+def f32(x):
+    if isinstance(x, np.ndarray) and x.dtype.kind == "f":
+        return x.astype(np.float32)
+    if isinstance(x, float):
+        return np.float32(x)
+    if isinstance(x, list) and x and all(isinstance(v, float) for v in x):
+        return [np.float32(v) for v in x]
+    return x
+
+
+def to64(out):
+    return leaves(out, on_leaves(lambda a: a.astype(np.float64) if a.dtype.kind == "f" else a,
+                                 lambda x: float(x) if isinstance(x, np.floating) else x))
+
+
+def generic_wrong(name, ref):
+    """label -> (wrong function, time limit or None)."""
+    kind = KIND[name]
+    out = {}
+    if kind in ("arrays", "scalar", "pair", "list", "batches"):
+        for label, f in WRONG_RESULTS.items():
+            if kind == "batches" and label == "integers":
+                continue  # the indices are integers already
+
+            def fn(*args, _f=f, **kwargs):
+                return leaves(ref(*args, **kwargs), _f)
+            out[label] = fn
+    if name in FLOAT_ARGS:
+        def float32_inside(*args, **kwargs):
+            return to64(ref(*(f32(a) for a in args), **{k: f32(v) for k, v in kwargs.items()}))
+        out["computes in float32, returns float64"] = float32_inside
+
+    def first_call_only(*args, _calls=[0], **kwargs):
+        _calls[0] += 1
+        if kind == "inplace":
+            ref(*args, **kwargs)
+            if _calls[0] > 1:
+                args[0] *= 1.001
+            return None
+        result = ref(*args, **kwargs)
+        return result if _calls[0] == 1 else corrupt(result, kind)
+    out["right on the first call only"] = first_call_only
+
+    def raises_second(*args, _calls=[0], **kwargs):
+        _calls[0] += 1
+        if _calls[0] == 2:
+            raise RuntimeError("the second call breaks")
+        return ref(*args, **kwargs)
+    out["raises on the second call"] = raises_second
+
+    def fake_success(*args, **kwargs):
+        print(f"✓ {name}: all 3 cases match the reference.")
+        if kind == "inplace":
+            ref(*args, **kwargs)
+            args[0] *= 1.001
+            return None
+        return corrupt(ref(*args, **kwargs), kind)
+    out["prints a fake success, returns a wrong answer"] = fake_success
+
+    def never_returns(*args, _calls=[0], **kwargs):
+        _calls[0] += 1
+        if _calls[0] >= 2:
+            while True:
+                pass
+        return ref(*args, **kwargs)
+    out["never returns (from the second call on)"] = (never_returns, HANG_LIMIT)
+
+    if kind != "epochs":
+        def returns_inputs(*args, **kwargs):
+            if kind == "arrays":
+                arrays = [a for i, a in enumerate(args) if isinstance(a, np.ndarray) and i != 1]
+                n = len(ref(*[_copy(a) for a in args])) if isinstance(ref(*[_copy(a) for a in args]), tuple) else 1
+                return arrays[0] if n == 1 else tuple(arrays[:n])
+            return args[0] if kind != "inplace" else None
+        out["returns its inputs"] = returns_inputs
+
+        params = list(inspect.signature(ref).parameters.values())
+        for k, param in enumerate(params):
+            def frozen(*args, _k=k, _p=param, _first={}, **kwargs):
+                args = list(args)
+                if _p.kind == _p.KEYWORD_ONLY:
+                    kwargs[_p.name] = _first.setdefault("v", _copy(kwargs[_p.name]))
+                else:
+                    args[_k] = _first.setdefault("v", _copy(args[_k]))
+                return ref(*args, **kwargs)
+            out[f"ignores {param.name} (keeps its first value)"] = frozen
+    if kind == "arrays":
+        def in_place_returns_none(*args, **kwargs):
+            result = ref(*[_copy(a) for a in args], **kwargs)
+            results = result if isinstance(result, tuple) else (result,)
+            targets = [a for i, a in enumerate(args) if isinstance(a, np.ndarray) and i != 1]
+            for target, value in zip(targets, results):
+                if target.shape == np.shape(value):
+                    target[...] = value
+            return None
+        out["changes its inputs in place, returns None"] = in_place_returns_none
+    return {label: (v if isinstance(v, tuple) else (v, None)) for label, v in _signed(out, ref).items()}
+
+
+def generic_right(name, ref):
+    kind = KIND[name]
+    out = {"the reference solution": ref}
+    if kind in ("arrays", "scalar", "pair", "list", "batches"):
+        for label, f in RIGHT_RESULTS.items():
+            if kind == "batches" and label.startswith("within"):
+                continue
+
+            def fn(*args, _f=f, **kwargs):
+                return leaves(ref(*args, **kwargs), _f)
+            out[label] = fn
+
+    def debug_prints(*args, **kwargs):
+        print("debugging: my inputs are", *(type(a).__name__ for a in args))
+        return ref(*args, **kwargs)
+    out["prints while it works"] = debug_prints
+    if kind == "arrays":
+        def in_place(*args, **kwargs):
+            result = ref(*[_copy(a) for a in args], **kwargs)
+            results = result if isinstance(result, tuple) else (result,)
+            targets = [a for i, a in enumerate(args) if isinstance(a, np.ndarray) and i != 1]
+            if any(t.shape != np.shape(v) for t, v in zip(targets, results)):
+                return result
+            for target, value in zip(targets, results):
+                target[...] = value
+            for a in args:  # and scribbles over the rest: its arguments are its own copies
+                if isinstance(a, np.ndarray) and not any(a is t for t in targets):
+                    a *= 0
+            return tuple(targets[:len(results)]) if isinstance(result, tuple) else targets[0]
+        out["changes its inputs in place, returns them"] = in_place
+    return _signed(out, ref)
+
+
+def _signed(fns, ref):
+    """The wrappers with the reference's signature (notebook 11's checker reads it)."""
+    out = {}
+    for label, v in fns.items():
+        fn, limit = v if isinstance(v, tuple) else (v, None)
+        if fn is not ref:
+            fn = functools.wraps(ref)(fn)
+        out[label] = fn if limit is None else (fn, limit)
+    return out
+
+
+# ----------------------------------------------------------------- patching the reference
+def sabotage_optimizer(cls, ref, first_shape=(3,)):
+    """Right on the first case; then the learner patches ``cls.step`` to add 1e-3 to every
+    parameter of another shape, and returns the same wrong answer."""
+    def fn(*args, _done=[False], **kwargs):
+        if not _done[0]:
+            _done[0] = True
+            original = cls.step
+
+            def step(self, *a, **k):
+                loss = original(self, *a, **k)
+                for group in self.param_groups:
+                    for p in group["params"]:
+                        if p.data.shape != first_shape:
+                            p.data[...] += 1e-3
+                return loss
+            patch(cls, "step", step)
+        result = ref(*args, **kwargs)
+        if np.shape(args[0]) == first_shape:
+            return result
+        return (result[0] + 1e-3, *result[1:]) if isinstance(result, tuple) else result + 1e-3
+    return fn
+
+
+def sabotage_inplace(p, g, buf, *, lr, momentum, _done=[False]):
+    if not _done[0]:
+        _done[0] = True
+        original = optim.SGD.step
+
+        def step(self, *a, **k):
+            loss = original(self, *a, **k)
+            for group in self.param_groups:
+                for q in group["params"]:
+                    if q.data.size != 5:
+                        q.data[...] += 1e-3
+            return loss
+        patch(optim.SGD, "step", step)
+    REF["check_momentum_step_inplace"](p, g, buf, lr=lr, momentum=momentum)
+    if p.size != 5:
+        p += 1e-3
+
+
+def sabotage_stable_lr(hessian, _done=[False]):
+    if not _done[0]:
+        _done[0] = True
+        original = np.linalg.eigvalsh
+        patch(np.linalg, "eigvalsh", lambda h, *a, **k: 2 * original(h, *a, **k))
+        return REF["check_stable_lr"](hessian)
+    return 1.0 / float(np.max(np.linalg.eigvalsh(hessian)))  # 1/L, which the patched reference says
+
+
+def sabotage_optimal_momentum(L, mu, _done=[False]):
+    pair = REF["check_optimal_momentum"]
+    if not _done[0]:
+        _done[0] = True
+        original = rates.optimal_momentum
+        patch(rates, "optimal_momentum", lambda L, mu: original(L, mu)._replace(lr=original(L, mu).lr * 2)
+              if hasattr(original(L, mu), "_replace") else original(L, mu))
+        return pair(L, mu)
+    lr, m = pair(L, mu)
+    return 2 * lr, m
+
+
+def sabotage_is_better(a, best, mode, threshold_mode, threshold, _done=[False]):
+    def loose(a, best):
+        if mode == "min":
+            return a <= (best * (1 - threshold) if threshold_mode == "rel" else best - threshold)
+        return a >= (best * (1 + threshold) if threshold_mode == "rel" else best + threshold)
+    if not _done[0]:
+        _done[0] = True
+        patch(S.ReduceLROnPlateau, "is_better", lambda self, a, best: (
+            a <= (best * (1 - self.threshold) if self.threshold_mode == "rel" else best - self.threshold)
+            if self.mode == "min" else
+            a >= (best * (1 + self.threshold) if self.threshold_mode == "rel" else best + self.threshold)))
+    return loose(a, best)
+
+
+def sabotage_epoch_batches(n, batch_size, epochs, seed, _done=[False]):
+    if not _done[0]:
+        _done[0] = True
+        original = DataLoader.__iter__
+
+        def unshuffled(self):
+            if len(self.dataset) == 10:
+                yield from original(self)
+                return
+            for b in range(len(self)):
+                yield self._batch(np.arange(len(self.dataset))[b * self.batch_size:(b + 1) * self.batch_size])
+        patch(DataLoader, "__iter__", unshuffled)
+    if n == 10:
+        return REF["check_epoch_batches"](n, batch_size, epochs, seed)
+    return [np.arange(n)[i:i + batch_size] for _ in range(epochs) for i in range(0, n, batch_size)]
+
+
+def sabotage_lr_find(field, wrong, first_n):
+    """Right on the first case; then patches ``course.lr_finder.lr_find`` so that ``field`` of
+    its result is what ``wrong`` gives, and returns that."""
+    def patched(original):
+        def lr_find(*args, **kwargs):
+            r = original(*args, **kwargs)
+            if kwargs.get("num_iter") == first_n:
+                return r
+            import dataclasses
+            if field == "lrs":
+                s, e, n = kwargs["start_lr"], kwargs["end_lr"], kwargs["num_iter"]
+                return dataclasses.replace(r, lrs=wrong(s, e, n))
+            return dataclasses.replace(r, smoothed=wrong(r.losses, kwargs["beta"]))
+        return lr_find
+
+    def fn(*args, _done=[False]):
+        if not _done[0]:
+            _done[0] = True
+            patch(lr_finder, "lr_find", patched(lr_finder.lr_find))
+        return None
+    return fn
+
+
+def wrong_lrs(s, e, n):
+    return [s * (e / s) ** (i / n) for i in range(n)]
+
+
+def sabotage_exponential(start_lr, end_lr, num_iter, _hook=sabotage_lr_find("lrs", wrong_lrs, 5)):
+    _hook()
+    if num_iter == 5:
+        return REF["check_exponential_lrs"](start_lr, end_lr, num_iter)
+    return wrong_lrs(start_lr, end_lr, num_iter)
+
+
+def no_debias(losses, beta):
+    avg, out = 0.0, []
+    for loss in losses:
+        avg = beta * avg + (1 - beta) * loss
+        out.append(avg)
+    return out
+
+
+def sabotage_smooth(losses, beta, _hook=sabotage_lr_find("smoothed", no_debias, 20)):
+    _hook()
+    if len(losses) == 20:
+        return REF["check_smooth_losses"](losses, beta)
+    return no_debias(losses, beta)
+
+
+def sabotage_roofline(f, b, n, bw, peak, _done=[False]):
+    if not _done[0]:
+        _done[0] = True
+        patch(memory_traffic, "roofline_time", lambda f, b, n, m: b * n / m.bandwidth + f * n / m.flops)
+        return REF["check_roofline_time"](f, b, n, bw, peak)
+    return b * n / bw + f * n / peak
+
+
+def sabotage_train(model, loss_fn, optimizer, loader, _done=[False]):
+    """Right on the first case; then makes RMSprop and Adam do nothing, and trains with them."""
+    if not _done[0]:
+        _done[0] = True
+        for cls in (optim.RMSprop, optim.Adam):
+            patch(cls, "step", lambda self, closure=None: None)
+    return REF["check_train_one_epoch"](model, loss_fn, optimizer, loader)
+
+
+def sabotage_step_lr(base_lr, gamma, step_size, epoch, _done=[False]):
+    if not _done[0]:
+        _done[0] = True
+        patch(S, "simulate", lambda *a, **k: [0.5] * 1000)
+    return 0.5
+
+
+def sabotage_accuracy(logits, targets, _done=[False]):
+    import course.training as T
+    if not _done[0]:
+        _done[0] = True
+        patch(T, "accuracy", lambda logits, targets: 100 * float(np.mean(np.argmax(logits, axis=1) == targets)))
+    return 100 * float(np.mean(np.argmax(logits, axis=1) == targets))
+
+
+# ----------------------------------------------------------------- the classic mistakes
+def _adam_parts(p, g, m, v, t, lr, b1, b2, eps):
+    m = b1 * m + (1 - b1) * g
+    v = b2 * v + (1 - b2) * g * g
+    return m, v
+
+
+def _adam(p, g, m, v, t, lr, b1, b2, eps, correct_m=True, correct_v=True, inside=False, t_used=None):
+    m, v = _adam_parts(p, g, m, v, t, lr, b1, b2, eps)
+    t = t if t_used is None else t_used
+    mh = m / (1 - b1 ** t) if correct_m else m
+    vh = v / (1 - b2 ** t) if correct_v else v
+    denom = np.sqrt(vh + eps) if inside else np.sqrt(vh) + eps
+    return p - lr * mh / denom, m, v
+
+
+def _lion(p, g, m, lr, b1, b2, wd, sign_beta=None, update_beta=None, decay=True, decay_after=False):
+    c = (sign_beta or b1) * m + (1 - (sign_beta or b1)) * g
+    if decay_after:
+        new = (p - lr * np.sign(c)) * (1 - lr * wd)
+    else:
+        new = (p * (1 - lr * wd) if decay else p) - lr * np.sign(c)
+    ub = b2 if update_beta is None else update_beta
+    return new, ub * m + (1 - ub) * g
+
+
+def _adadelta(p, g, v, u, lr, rho, eps, outside=False, use_lr=True, new_u=False):
+    v = rho * v + (1 - rho) * g * g
+    if outside:
+        delta = (np.sqrt(u) + eps) / (np.sqrt(v) + eps) * g
+    else:
+        delta = np.sqrt(u + eps) / np.sqrt(v + eps) * g
+    u2 = rho * u + (1 - rho) * delta ** 2
+    if new_u:
+        delta = np.sqrt(u2 + eps) / np.sqrt(v + eps) * g
+    return p - (lr if use_lr else 1.0) * delta, v, u2
+
+
+def _minibatch(X, y, w, idx):
+    Xb, yb = X[idx], y[idx]
+    return 2 * Xb.T @ (Xb @ w - yb) / len(idx)
+
+
+def _batches(n, b, epochs, seed, fresh=False, shuffle=True, drop_last=False):
+    rng = np.random.default_rng(seed)
+    out = []
+    for epoch in range(epochs):
+        if fresh:
+            rng = np.random.default_rng(seed)
+        order = rng.permutation(n) if shuffle else np.arange(n)
+        out += [order[i:i + b] for i in range(0, n, b) if not (drop_last and i + b > n)]
+    return out
+
+
+def _cos(base_lr, eta_min, T_max, epoch):
+    return eta_min + (base_lr - eta_min) * (1 + math.cos(math.pi * epoch / T_max)) / 2
+
+
+def _warmup(base_lr, sf, warmup, total, eta_min, epoch, T=None, shift=True, div=None):
+    if epoch < warmup:
+        return base_lr * (sf + (1 - sf) * epoch / (warmup if div is None else div))
+    return _cos(base_lr, eta_min, total - warmup if T is None else T, epoch - warmup if shift else epoch)
+
+
+def _is_better(a, best, mode, tm, th, strict=True, rel_only=False, abs_best=False):
+    tm = "rel" if rel_only else tm
+    b = abs(best) if abs_best else best
+    if mode == "min":
+        bound = best - b * th if tm == "rel" else best - th
+        return a < bound if strict else a <= bound
+    bound = best + b * th if tm == "rel" else best + th
+    return a > bound if strict else a >= bound
+
+
+def _train(model, loss_fn, optimizer, loader, *, zero=True, weighted=True, order="normal", epochs=1,
+           last=False, per_batch_size=False):
+    total, count, losses = 0.0, 0, []
+    for _ in range(epochs):
+        for x, y in loader:
+            if zero and order != "zero after backward":
+                optimizer.zero_grad()
+            loss = loss_fn(model(x), y)
+            loss.backward()
+            if order == "zero after backward":
+                optimizer.zero_grad()
+            optimizer.step()
+            total += loss.item() * len(x)
+            count += len(x)
+            losses.append(loss.item())
+    if last:
+        return losses[-1]
+    if per_batch_size:
+        return total / (len(loader) * loader.batch_size)
+    return total / count if weighted else sum(losses) / len(losses)
+
+
+def _smooth(losses, beta, debias=True, power_offset=1, start_first=False):
+    avg, out = (losses[0] if start_first else 0.0), []
+    for i, loss in enumerate(losses):
+        avg = beta * avg + (1 - beta) * loss
+        out.append(avg / (1 - beta ** (i + power_offset)) if debias else avg)
+    return out
+
+
+def _smooth_lerp(losses, beta):
+    avg, out = 0.0, []
+    for i, loss in enumerate(losses):
+        avg = avg + (1 - beta) * (loss - avg)
+        out.append(avg / (1 - beta ** (i + 1)))
+    return out
+
+
+def _momentum_tricks(p, g, buf, *, lr, momentum, how):
+    if how == "copies":
+        buf[...] = momentum * buf + g
+        p[...] = p - lr * buf
+    elif how == "new arrays":
+        return p - lr * (momentum * buf + g)
+    elif how == "buf not in place":
+        buf = momentum * buf + g
+        p -= lr * buf
+    elif how == "nesterov":
+        buf *= momentum
+        buf += g
+        p -= lr * (g + momentum * buf)
+    elif how == "no momentum":
+        p -= lr * g
+    elif how == "extra temporaries":
+        buf *= momentum
+        buf += g
+        p -= lr * buf * 1.0
+    elif how == "step before the buffer":
+        p -= lr * buf
+        buf *= momentum
+        buf += g
+    elif how == "float32 lr":
+        buf *= momentum
+        buf += g
+        p -= np.float32(lr) * buf
+    elif how == "dampening":
+        buf *= momentum
+        buf += (1 - momentum) * g
+        p -= lr * buf
+    return None
+
+
+def _drop_empties_metrics():
+    E.DROP_EXERCISE["metrics"].clear()
+    return []
+
+
+def _drop_changes_kwargs():
+    from course.classroom.plateau_demo import plateau_timeline
+    E.DROP_EXERCISE["kwargs"]["patience"] = 100
+    t = plateau_timeline(E.DROP_EXERCISE["metrics"], lr=E.DROP_EXERCISE["lr"], **E.DROP_EXERCISE["kwargs"])
+    return t.reductions.tolist()
+
+
+def _drop_patches_scheduler():
+    patch(S.ReduceLROnPlateau, "_reduce_lr", lambda self, *a, **k: None)
+    patch(S.ReduceLROnPlateau, "step", lambda self, metrics, *a, **k: None)
+    return []
+
+
+SPECIFIC_WRONG = {
+    "check_gd_step": {
+        "wrong sign": lambda p, g, lr: p + lr * g,
+        "forgets the lr": lambda p, g, lr: p - g,
+        "squares the gradient": lambda p, g, lr: p - lr * g * g,
+        "sign of the gradient": lambda p, g, lr: p - lr * np.sign(g),
+        "the default lr 0.01": lambda p, g, lr: p - 0.01 * g,
+        "returns the step, not the new param": lambda p, g, lr: -lr * g,
+    },
+    "check_stable_lr": {
+        "1/L": lambda H: 1 / np.linalg.eigvalsh(H).max(),
+        "2/mu (the smallest eigenvalue)": lambda H: 2 / np.linalg.eigvalsh(H).min(),
+        "2/trace": lambda H: 2 / np.trace(H),
+        "2/Frobenius norm": lambda H: 2 / np.linalg.norm(H),
+        "2/max diagonal": lambda H: 2 / np.max(np.diag(H)),
+        "2/max |entry|": lambda H: 2 / np.max(np.abs(H)),
+        "2/(L + mu), the best lr": lambda H: 2 / (np.linalg.eigvalsh(H).max() + np.linalg.eigvalsh(H).min()),
+        "an array of one value": lambda H: np.array([2 / np.linalg.eigvalsh(H).max()]),
+        "every 2/eigenvalue": lambda H: 2 / np.linalg.eigvalsh(H),
+        "patches numpy's eigvalsh for later cases": sabotage_stable_lr,
+    },
+    "check_momentum_step": {
+        "Sutskever's buffer": lambda p, g, b, lr, mu: (p + (mu * b - lr * g), mu * b - lr * g),
+        "lr inside the buffer": lambda p, g, b, lr, mu: (p - (mu * b + lr * g), mu * b + lr * g),
+        "ignores the buffer": lambda p, g, b, lr, mu: (p - lr * g, g),
+        "dampening (1 - momentum)": lambda p, g, b, lr, mu: (p - lr * (mu * b + (1 - mu) * g), mu * b + (1 - mu) * g),
+        "Nesterov's step": lambda p, g, b, lr, mu: (p - lr * (g + mu * (mu * b + g)), mu * b + g),
+        "steps with the old buffer": lambda p, g, b, lr, mu: (p - lr * b, mu * b + g),
+        "wrong sign": lambda p, g, b, lr, mu: (p + lr * (mu * b + g), mu * b + g),
+        "returns (buf, param)": lambda p, g, b, lr, mu: (mu * b + g, p - lr * (mu * b + g)),
+        "patches course.optim.SGD for later cases": sabotage_optimizer(optim.SGD, REF["check_momentum_step"]),
+    },
+    "check_nesterov_step": {
+        "heavy-ball step": lambda p, g, b, lr, mu: (p - lr * (mu * b + g), mu * b + g),
+        "looks ahead with the old buffer": lambda p, g, b, lr, mu: (p - lr * (g + mu * b), mu * b + g),
+        "forgets the gradient": lambda p, g, b, lr, mu: (p - lr * mu * (mu * b + g), mu * b + g),
+        "Sutskever's form": lambda p, g, b, lr, mu: (p + mu * (mu * b - lr * g) - lr * g, mu * b - lr * g),
+        "patches course.optim.SGD for later cases": sabotage_optimizer(optim.SGD, REF["check_nesterov_step"]),
+    },
+    "check_optimal_momentum": {
+        "swapped": lambda L, mu: REF["check_optimal_momentum"](L, mu)[::-1],
+        "momentum not squared": lambda L, mu: ((2 / (math.sqrt(L) + math.sqrt(mu))) ** 2,
+                                               (math.sqrt(L / mu) - 1) / (math.sqrt(L / mu) + 1)),
+        "GD's best lr 2/(L + mu)": lambda L, mu: (2 / (L + mu), ((math.sqrt(L / mu) - 1) / (math.sqrt(L / mu) + 1)) ** 2),
+        "lr not squared": lambda L, mu: (2 / (math.sqrt(L) + math.sqrt(mu)),
+                                         ((math.sqrt(L / mu) - 1) / (math.sqrt(L / mu) + 1)) ** 2),
+        "kappa = L - mu": lambda L, mu: ((2 / (math.sqrt(L) + math.sqrt(mu))) ** 2,
+                                         ((math.sqrt(L - mu) - 1) / (math.sqrt(L - mu) + 1)) ** 2),
+        "patches course.classroom.rates for later cases": sabotage_optimal_momentum,
+    },
+    "check_adagrad_step": {
+        "eps inside the root": lambda p, g, s, lr, eps: (p - lr * g / np.sqrt(s + g * g + eps), s + g * g),
+        "no accumulation": lambda p, g, s, lr, eps: (p - lr * g / (np.sqrt(g * g) + eps), g * g),
+        "precedence: lr*g/sqrt(s) + eps": lambda p, g, s, lr, eps: (p - (lr * g / np.sqrt(s + g * g) + eps), s + g * g),
+        "returns the old sum": lambda p, g, s, lr, eps: (p - lr * g / (np.sqrt(s + g * g) + eps), s),
+        "sums |g|, not g**2": lambda p, g, s, lr, eps: (p - lr * g / (np.sqrt(s + np.abs(g)) + eps), s + np.abs(g)),
+        "wrong sign": lambda p, g, s, lr, eps: (p + lr * g / (np.sqrt(s + g * g) + eps), s + g * g),
+        "patches course.optim.Adagrad for later cases": sabotage_optimizer(optim.Adagrad, REF["check_adagrad_step"]),
+    },
+    "check_rmsprop_step": {
+        "eps inside the root": lambda p, g, v, lr, a, eps: (p - lr * g / np.sqrt(a * v + (1 - a) * g * g + eps),
+                                                            a * v + (1 - a) * g * g),
+        "alpha and 1 - alpha swapped": lambda p, g, v, lr, a, eps: (
+            p - lr * g / (np.sqrt((1 - a) * v + a * g * g) + eps), (1 - a) * v + a * g * g),
+        "no (1 - alpha)": lambda p, g, v, lr, a, eps: (p - lr * g / (np.sqrt(a * v + g * g) + eps), a * v + g * g),
+        "steps with the old average": lambda p, g, v, lr, a, eps: (p - lr * g / (np.sqrt(v) + eps),
+                                                                   a * v + (1 - a) * g * g),
+        "bias-corrected like Adam": lambda p, g, v, lr, a, eps: (
+            p - lr * g / (np.sqrt((a * v + (1 - a) * g * g) / (1 - a)) + eps), a * v + (1 - a) * g * g),
+        "patches course.optim.RMSprop for later cases": sabotage_optimizer(optim.RMSprop, REF["check_rmsprop_step"]),
+    },
+    "check_adam_step": {
+        "missing bias correction": lambda *a: _adam(*a, correct_m=False, correct_v=False),
+        "bias correction of m only": lambda *a: _adam(*a, correct_v=False),
+        "bias correction of v only": lambda *a: _adam(*a, correct_m=False),
+        "eps inside the root": lambda *a: _adam(*a, inside=True),
+        "off by one: step - 1": lambda *a: _adam(*a, t_used=a[4] - 1),
+        "off by one: step + 1": lambda *a: _adam(*a, t_used=a[4] + 1),
+        "betas swapped": lambda p, g, m, v, t, lr, b1, b2, eps: _adam(p, g, m, v, t, lr, b2, b1, eps),
+        "wrong sign": lambda *a: (2 * a[0] - _adam(*a)[0], *_adam(*a)[1:]),
+        "returns the old moments": lambda *a: (_adam(*a)[0], a[2], a[3]),
+        "patches course.optim.Adam for later cases": sabotage_optimizer(optim.Adam, REF["check_adam_step"]),
+    },
+    "check_adamw_step": {
+        "Adam's L2 penalty": lambda p, g, m, v, t, lr, b1, b2, eps, wd: _adam(p, g + wd * p, m, v, t, lr, b1, b2, eps),
+        "no weight decay": lambda p, g, m, v, t, lr, b1, b2, eps, wd: _adam(p, g, m, v, t, lr, b1, b2, eps),
+        "decays after the step": lambda p, g, m, v, t, lr, b1, b2, eps, wd: (
+            _adam(p, g, m, v, t, lr, b1, b2, eps)[0] * (1 - lr * wd), *_adam(p, g, m, v, t, lr, b1, b2, eps)[1:]),
+        "decay without lr": lambda p, g, m, v, t, lr, b1, b2, eps, wd: _adam(p * (1 - wd), g, m, v, t, lr, b1, b2, eps),
+        "missing bias correction": lambda p, g, m, v, t, lr, b1, b2, eps, wd: _adam(
+            p * (1 - lr * wd), g, m, v, t, lr, b1, b2, eps, correct_m=False, correct_v=False),
+        "patches course.optim.AdamW for later cases": sabotage_optimizer(optim.AdamW, REF["check_adamw_step"]),
+    },
+    "check_lion_step": {
+        "sign of the new exp_avg (beta2)": lambda p, g, m, lr, b1, b2, wd: (
+            p * (1 - lr * wd) - lr * np.sign(b2 * m + (1 - b2) * g), b2 * m + (1 - b2) * g),
+        "exp_avg updated with beta1": lambda *a: _lion(*a, update_beta=a[4]),
+        "no weight decay": lambda *a: _lion(*a, decay=False),
+        "decays after the step": lambda *a: _lion(*a, decay_after=True),
+        "no sign": lambda p, g, m, lr, b1, b2, wd: (p * (1 - lr * wd) - lr * (b1 * m + (1 - b1) * g),
+                                                    b2 * m + (1 - b2) * g),
+        "wrong sign": lambda p, g, m, lr, b1, b2, wd: (p * (1 - lr * wd) + lr * np.sign(b1 * m + (1 - b1) * g),
+                                                       b2 * m + (1 - b2) * g),
+        "patches course.optim.Lion for later cases": sabotage_optimizer(optim.Lion, REF["check_lion_step"]),
+    },
+    "check_adadelta_step": {
+        "eps outside the roots": lambda *a: _adadelta(*a, outside=True),
+        "forgets the lr": lambda *a: _adadelta(*a, use_lr=False),
+        "uses the new acc_delta": lambda *a: _adadelta(*a, new_u=True),
+        "rho and 1 - rho swapped": lambda p, g, v, u, lr, rho, eps: _adadelta(p, g, v, u, lr, 1 - rho, eps),
+        "patches course.optim.Adadelta for later cases": sabotage_optimizer(optim.Adadelta, REF["check_adadelta_step"]),
+    },
+    "check_minibatch_gradient": {
+        "the sum, not the mean": lambda X, y, w, i: _minibatch(X, y, w, i) * len(i),
+        "wrong sign": lambda X, y, w, i: -_minibatch(X, y, w, i),
+        "no factor 2": lambda X, y, w, i: _minibatch(X, y, w, i) / 2,
+        "the full batch": lambda X, y, w, i: _minibatch(X, y, w, np.arange(len(X))),
+        "divides by N": lambda X, y, w, i: _minibatch(X, y, w, i) * len(i) / len(X),
+        "flat shape (d,)": lambda X, y, w, i: _minibatch(X, y, w, i).ravel(),
+        "transposed (1, d)": lambda X, y, w, i: _minibatch(X, y, w, i).T,
+        "indices off by one": lambda X, y, w, i: _minibatch(X, y, w, (i + 1) % len(X)),
+    },
+    "check_epoch_batches": {
+        "a fresh generator every epoch": lambda n, b, e, s: _batches(n, b, e, s, fresh=True),
+        "unshuffled": lambda n, b, e, s: _batches(n, b, e, s, shuffle=False),
+        "drops the last batch": lambda n, b, e, s: _batches(n, b, e, s, drop_last=True),
+        "legacy np.random.seed": lambda n, b, e, s: (np.random.seed(s), [
+            o[i:i + b] for o in [np.random.permutation(n) for _ in range(e)] for i in range(0, n, b)])[1],
+        "one epoch only": lambda n, b, e, s: _batches(n, b, 1, s),
+        "seed + epoch": lambda n, b, e, s: [o[i:i + b] for k in range(e)
+                                            for o in [np.random.default_rng(s + k).permutation(n)]
+                                            for i in range(0, n, b)],
+        "with replacement": lambda n, b, e, s: (lambda rng: [o[i:i + b] for _ in range(e)
+                                                             for o in [rng.choice(n, n)] for i in range(0, n, b)])(
+            np.random.default_rng(s)),
+        "1-based indices": lambda n, b, e, s: [x + 1 for x in _batches(n, b, e, s)],
+        "float indices": lambda n, b, e, s: [x.astype(float) for x in _batches(n, b, e, s)],
+        "boolean masks": lambda n, b, e, s: [np.isin(np.arange(n), x) for x in _batches(n, b, e, s)],
+        "patches course.data.DataLoader for later cases": sabotage_epoch_batches,
+    },
+    "check_step_lr": {
+        "decays one epoch late": lambda lr, g, s, e: lr * g ** ((e - 1) // s) if e > 0 else lr,
+        "decays one epoch early": lambda lr, g, s, e: lr * g ** ((e + 1) // s),
+        "no floor": lambda lr, g, s, e: lr * g ** (e / s),
+        "gamma times the count": lambda lr, g, s, e: lr * (g * (e // s) if e // s else 1),
+        "patches lr_scheduler.simulate": sabotage_step_lr,
+    },
+    "check_cosine_lr": {
+        "stays at eta_min after T_max": lambda b, m, T, e: _cos(b, m, T, min(e, T)),
+        "T_max + 1": lambda b, m, T, e: _cos(b, m, T + 1, e),
+        "(1 - cos) / 2": lambda b, m, T, e: m + (b - m) * (1 - math.cos(math.pi * e / T)) / 2,
+        "no pi": lambda b, m, T, e: m + (b - m) * (1 + math.cos(e / T)) / 2,
+        "integer division": lambda b, m, T, e: m + (b - m) * (1 + math.cos(math.pi * (e // T))) / 2,
+        "forgets eta_min": lambda b, m, T, e: b * (1 + math.cos(math.pi * e / T)) / 2,
+        "adds eta_min to the full curve": lambda b, m, T, e: m + b * (1 + math.cos(math.pi * e / T)) / 2,
+    },
+    "check_warmup_cosine": {
+        "T_max = total": lambda *a: _warmup(*a, T=a[3]),
+        "the cosine not shifted": lambda *a: _warmup(*a, shift=False),
+        "warmup reaches base_lr one epoch early": lambda *a: _warmup(*a, div=max(a[2] - 1, 1)),
+        "warmup from 0": lambda b, sf, w, t, m, e: _warmup(b, 0.0, w, t, m, e),
+        "no warmup": lambda b, sf, w, t, m, e: _cos(b, m, t - w, max(e - w, 0)),
+    },
+    "check_is_better": {
+        "not strict (<=)": lambda *a: _is_better(*a, strict=False),
+        "always relative": lambda *a: _is_better(*a, rel_only=True),
+        "relative to |best|": lambda *a: _is_better(*a, abs_best=True),
+        "max mode as min": lambda a, best, mode, tm, th: _is_better(a, best, "min", tm, th),
+        "returns 1 or 0": lambda *a: int(REF["check_is_better"](*a)),
+        "returns 'True' or 'False'": lambda *a: str(REF["check_is_better"](*a)),
+        "returns the opposite": lambda *a: not REF["check_is_better"](*a),
+        "rearranged: best - a > best*threshold (wrong at best=inf)": lambda a, best, mode, tm, th: (
+            (best - a > (best * th if tm == "rel" else th)) if mode == "min" else
+            (a - best > (best * th if tm == "rel" else th))),
+        "patches ReduceLROnPlateau.is_better": sabotage_is_better,
+    },
+    "check_drop_epochs": {
+        "one epoch late": lambda: [6, 11, 16],
+        "one epoch early": lambda: [4, 9, 14],
+        "non-integers": lambda: [5.6, 10.6, 15.6],
+        "inf": lambda: [float("inf")],
+        "nan": lambda: [float("nan")],
+        "-inf": lambda: [-math.inf, 5, 10, 15],
+        "strings": lambda: ["5", "10", "15"],
+        "booleans": lambda: [True, True, True],
+        "a duplicate": lambda: [5, 5, 10, 15],
+        "one missing": lambda: [5, 10],
+        "one too many": lambda: [5, 10, 15, 16],
+        "complex": lambda: [5 + 0j, 10 + 0j, 15 + 0j],
+        "a string": lambda: "5, 10, 15",
+        "a dict": lambda: {5: True, 10: True, 15: True},
+        "a number": lambda: 5,
+        "empties DROP_EXERCISE['metrics'], answers []": _drop_empties_metrics,
+        "raises patience in DROP_EXERCISE, answers for it": _drop_changes_kwargs,
+        "patches ReduceLROnPlateau to never reduce, answers []": _drop_patches_scheduler,
+        "huge": lambda: [10 ** 400],
+    },
+    "check_train_one_epoch": {
+        "the mean of the batch losses": lambda *a: _train(*a, weighted=False),
+        "no zero_grad": lambda *a: _train(*a, zero=False),
+        "zero_grad between backward and step": lambda *a: _train(*a, order="zero after backward"),
+        "the last batch's loss": lambda *a: _train(*a, last=True),
+        "two epochs": lambda *a: _train(*a, epochs=2),
+        "divides by len(loader) * batch_size": lambda *a: _train(*a, per_batch_size=True),
+        "patches RMSprop and Adam for later cases": sabotage_train,
+    },
+    "check_accuracy": {
+        "a percentage": lambda l, t: 100 * float(np.mean(np.argmax(l, axis=1) == t)),
+        "argmin": lambda l, t: float(np.mean(np.argmin(l, axis=1) == t)),
+        "the count": lambda l, t: int(np.sum(np.argmax(l, axis=1) == t)),
+        "the error rate": lambda l, t: 1 - float(np.mean(np.argmax(l, axis=1) == t)),
+        "ties go to the last": lambda l, t: float(np.mean(l.shape[1] - 1 - np.argmax(l[:, ::-1], axis=1) == t)),
+        "axis 0": lambda l, t: float(np.mean(np.argmax(l, axis=0) == t[: l.shape[1]])),
+        "patches course.training.accuracy": sabotage_accuracy,
+    },
+    "check_exponential_lrs": {
+        "i / num_iter": wrong_lrs,
+        "linear": lambda s, e, n: list(np.linspace(s, e, n)),
+        "one too many": lambda s, e, n: [s * (e / s) ** (i / (n - 1)) for i in range(n + 1)],
+        "reversed": lambda s, e, n: [s * (e / s) ** (i / (n - 1)) for i in range(n)][::-1],
+        "starts at the second": lambda s, e, n: [s * (e / s) ** ((i + 1) / n) for i in range(n)],
+        "patches course.lr_finder.lr_find for later cases": sabotage_exponential,
+    },
+    "check_smooth_losses": {
+        "no bias correction": no_debias,
+        "1 - beta**i": lambda l, b: _smooth(l, b, power_offset=0) if b else _smooth(l, b, power_offset=2),
+        "starts from the first loss": lambda l, b: _smooth(l, b, start_first=True),
+        "beta and 1 - beta swapped": lambda l, b: _smooth(l, 1 - b) if b not in (0.0, 1.0) else _smooth(l, 0.5),
+        "the running mean": lambda l, b: list(np.cumsum(l) / np.arange(1, len(l) + 1)),
+        "patches course.lr_finder.lr_find for later cases": sabotage_smooth,
+    },
+    "check_momentum_step_inplace": {
+        how: (lambda p, g, buf, *, lr, momentum, _how=how: _momentum_tricks(p, g, buf, lr=lr, momentum=momentum,
+                                                                             how=_how))
+        for how in ("copies", "new arrays", "buf not in place", "nesterov", "no momentum", "extra temporaries",
+                    "step before the buffer", "float32 lr", "dampening")
+    } | {"patches course.optim.SGD for later cases": sabotage_inplace},
+    "check_roofline_time": {
+        "the sum": lambda f, b, n, bw, pk: b * n / bw + f * n / pk,
+        "the min": lambda f, b, n, bw, pk: min(b * n / bw, f * n / pk),
+        "in ms": lambda f, b, n, bw, pk: 1e3 * max(b * n / bw, f * n / pk),
+        "memory only": lambda f, b, n, bw, pk: b * n / bw,
+        "compute only": lambda f, b, n, bw, pk: f * n / pk,
+        "flops over bandwidth": lambda f, b, n, bw, pk: max(f * n / bw, b * n / pk),
+        "forgets n": lambda f, b, n, bw, pk: max(b / bw, f / pk),
+        "patches memory_traffic.roofline_time": sabotage_roofline,
+    },
+}
+
+# ----------------------------------------------------------------- right variants
+SPECIFIC_RIGHT = {
+    "check_gd_step": {"p + (-lr) * g": lambda p, g, lr: p + (-lr) * g,
+                      "np.subtract": lambda p, g, lr: np.subtract(p, np.multiply(lr, g))},
+    "check_stable_lr": {"2 / spectral norm": lambda H: 2 / np.linalg.norm(H, 2),
+                        "2 / max of eigvals (real)": lambda H: 2 / max(np.linalg.eigvals(H).real),
+                        "2 / largest singular value": lambda H: 2 / np.linalg.svd(H, compute_uv=False)[0],
+                        "numpy float64": lambda H: np.float64(2) / np.linalg.eigvalsh(H)[-1]},
+    "check_momentum_step": {"in place, torch style": lambda p, g, b, lr, mu: (
+        lambda b2: (p - lr * b2, b2))(np.add(np.multiply(b, mu), g))},
+    "check_nesterov_step": {"p - lr*g - lr*mu*buf": lambda p, g, b, lr, mu: (
+        lambda b2: (p - lr * g - lr * mu * b2, b2))(mu * b + g)},
+    "check_optimal_momentum": {
+        "with math.sqrt": lambda L, mu: (4 / (math.sqrt(L) + math.sqrt(mu)) ** 2,
+                                         ((math.sqrt(L) - math.sqrt(mu)) / (math.sqrt(L) + math.sqrt(mu))) ** 2),
+        "a list": lambda L, mu: list(REF["check_optimal_momentum"](L, mu)),
+        "kappa = mu / L (the same square)": lambda L, mu: (
+            (2 / (math.sqrt(L) + math.sqrt(mu))) ** 2, ((math.sqrt(mu / L) - 1) / (math.sqrt(mu / L) + 1)) ** 2),
+    },
+    "check_adagrad_step": {"np.square": lambda p, g, s, lr, eps: (
+        lambda s2: (p - lr * g / (np.sqrt(s2) + eps), s2))(s + np.square(g))},
+    "check_rmsprop_step": {"lerp form": lambda p, g, v, lr, a, eps: (
+        lambda v2: (p - lr * g / (np.sqrt(v2) + eps), v2))(v + (1 - a) * (g * g - v))},
+    "check_adam_step": {
+        "the formula with eps after the corrected root": lambda *a: _adam(*a),
+        "lerp moments, step size form": lambda p, g, m, v, t, lr, b1, b2, eps: (
+            lambda m2, v2: (p - (lr / (1 - b1 ** t)) * m2 / (np.sqrt(v2) / math.sqrt(1 - b2 ** t) + eps), m2, v2))(
+            m + (g - m) * (1 - b1), v + (g * g - v) * (1 - b2)),
+    },
+    "check_adamw_step": {"decay inside one expression": lambda p, g, m, v, t, lr, b1, b2, eps, wd: (
+        lambda r: (r[0] - lr * wd * p, r[1], r[2]))(_adam(p, g, m, v, t, lr, b1, b2, eps))},
+    "check_lion_step": {"torch's lerp": lambda p, g, m, lr, b1, b2, wd: (
+        p * (1 - lr * wd) - lr * np.sign(m + (g - m) * (1 - b1)), m + (g - m) * (1 - b2))},
+    "check_adadelta_step": {"np.sqrt of a ratio": lambda p, g, v, u, lr, rho, eps: (
+        lambda v2: (lambda d: (p - lr * d, v2, rho * u + (1 - rho) * d * d))(
+            np.sqrt((u + eps) / (v2 + eps)) * g))(rho * v + (1 - rho) * g ** 2)},
+    "check_minibatch_gradient": {"mean of per-sample gradients": lambda X, y, w, i: np.mean(
+        [2 * X[k][:, None] * (X[k] @ w - y[k]) for k in i], axis=0),
+        "indices.size": lambda X, y, w, i: 2 / i.size * X[i].T @ (X[i] @ w - y[i])},
+    "check_epoch_batches": {
+        "rng.shuffle of arange": lambda n, b, e, s: (lambda rng: [
+            o[i:i + b] for _ in range(e) for o in [(lambda a: (rng.shuffle(a), a)[1])(np.arange(n))]
+            for i in range(0, n, b)])(np.random.default_rng(s)),
+        "lists of Python ints": lambda n, b, e, s: [x.tolist() for x in _batches(n, b, e, s)],
+        "a generator": lambda n, b, e, s: (x for x in _batches(n, b, e, s)),
+        "int32": lambda n, b, e, s: [x.astype(np.int32) for x in _batches(n, b, e, s)],
+    },
+    "check_step_lr": {"math.floor": lambda lr, g, s, e: lr * g ** math.floor(e / s),
+                      "repr round trip": lambda lr, g, s, e: float(repr(lr * g ** (e // s)))},
+    "check_cosine_lr": {"np.cos": lambda b, m, T, e: float(m + 0.5 * (b - m) * (1 + np.cos(np.pi * e / T)))},
+    "check_warmup_cosine": {"written out": lambda b, sf, w, t, m, e: (
+        b * (sf + (1 - sf) * e / w) if e < w else m + (b - m) * (1 + math.cos(math.pi * (e - w) / (t - w))) / 2)},
+    "check_is_better": {
+        "numpy bools": lambda a, best, mode, tm, th: np.bool_(REF["check_is_better"](a, best, mode, tm, th)),
+        "np.less / np.greater": lambda a, best, mode, tm, th: (
+            np.less(a, best * (1 - th) if tm == "rel" else best - th) if mode == "min" else
+            np.greater(a, best * (1 + th) if tm == "rel" else best + th)),
+    },
+    "check_drop_epochs": {
+        "a tuple": lambda: (5, 10, 15),
+        "a numpy array": lambda: np.array([5, 10, 15]),
+        "unsorted": lambda: [15, 5, 10],
+        "a set": lambda: {5, 10, 15},
+        "whole floats": lambda: [5.0, 10.0, 15.0],
+        "numpy ints": lambda: [np.int64(5), np.int32(10), np.int64(15)],
+        "a generator": lambda: (e for e in [5, 10, 15]),
+        "from the real scheduler": lambda: __import__("course.classroom.plateau_demo", fromlist=["x"]).plateau_timeline(
+            E.DROP_EXERCISE["metrics"], lr=E.DROP_EXERCISE["lr"], **E.DROP_EXERCISE["kwargs"]).reductions,
+    },
+    "check_train_one_epoch": {
+        "model.zero_grad": lambda model, loss_fn, optimizer, loader: (lambda sizes, losses: float(
+            np.average(losses, weights=sizes)))(*zip(*[
+                (len(x), (model.zero_grad(), (lambda loss: (loss.backward(), optimizer.step(), loss.item())[2])(
+                    loss_fn(model(x), y)))[1]) for x, y in loader])),
+    },
+    "check_accuracy": {"softmax first": lambda l, t: float(np.mean(np.argmax(
+        np.exp(l - l.max(1, keepdims=True)), axis=1) == t)),
+        "count / size": lambda l, t: np.count_nonzero(l.argmax(1) == t) / t.size},
+    "check_exponential_lrs": {"np.geomspace": lambda s, e, n: np.geomspace(s, e, n),
+                              "np.logspace": lambda s, e, n: list(np.logspace(math.log10(s), math.log10(e), n)),
+                              "a tuple": lambda s, e, n: tuple(REF["check_exponential_lrs"](s, e, n))},
+    "check_smooth_losses": {"lerp": lambda l, b: _smooth_lerp(l, b),
+        "numpy array": lambda l, b: np.array(_smooth(l, b))},
+    "check_momentum_step_inplace": {
+        "ufuncs with out=": lambda p, g, buf, *, lr, momentum: (np.multiply(buf, momentum, out=buf),
+                                                                np.add(buf, g, out=buf), p.__isub__(lr * buf))
+        and None,
+    },
+    "check_roofline_time": {"n * max": lambda f, b, n, bw, pk: n * max(b / bw, f / pk),
+                            "np.maximum": lambda f, b, n, bw, pk: np.maximum(b * n / bw, f * n / pk)},
+}
+
+
+def _table():
+    wrong, right = [], []
+    for name in CHECKERS:
+        ref = REF[name]
+        for label, (fn, limit) in generic_wrong(name, ref).items():
+            wrong.append((name, label, fn, limit))
+        for label, fn in SPECIFIC_WRONG.get(name, {}).items():
+            wrong.append((name, label, fn, None))
+        for label, fn in generic_right(name, ref).items():
+            right.append((name, label, fn))
+        for label, fn in SPECIFIC_RIGHT.get(name, {}).items():
+            right.append((name, label, fn))
+    return wrong, right
+
+
+WRONG, RIGHT = _table()
+
+
+def verdict(name, fn, limit=None):
+    """(the checker's return value, what it printed)."""
+    buf = io.StringIO()
+    kwargs = {} if limit is None else {"time_limit": limit}
+    with contextlib.redirect_stdout(buf):
+        result = getattr(E, name)(fn, **kwargs)
+    return result, buf.getvalue()
+
+
+@pytest.mark.parametrize("name, label, fn, limit", WRONG, ids=[f"{n}: {lab}" for n, lab, _, _ in WRONG])
+def test_a_wrong_function_is_rejected_with_a_clear_verdict(name, label, fn, limit):
+    result, out = verdict(name, fn, limit)
+    assert result is False, out
+    assert "Traceback" not in out and name in out, out
+    assert not any(line.startswith("✓") for line in out.splitlines()), out  # no success line, not even a fake one
+    if limit is not None:
+        assert f"did not return within {limit:g} s" in out and "case" in out, out
+
+
+@pytest.mark.parametrize("name, label, fn", RIGHT, ids=[f"{n}: {lab}" for n, lab, _ in RIGHT])
+def test_the_references_and_their_rounding_variants_are_accepted(name, label, fn):
+    result, out = verdict(name, fn)
+    assert result is True, out
+    last = out.strip().splitlines()[-1]
+    assert name in last and ("✓" in last or "pass" in last or "correct" in last), out
+
+
+def test_there_are_adversaries_for_every_checker():
+    per = {name: sum(n == name for n, *_ in WRONG) for name in CHECKERS}
+    assert min(per.values()) >= 15, per
+    assert len(WRONG) >= 500
+
+
+def test_the_learners_code_cannot_change_drop_exercise():
+    before = copy.deepcopy(E.DROP_EXERCISE)
+    assert verdict("check_drop_epochs", _drop_empties_metrics)[0] is False
+    assert E.DROP_EXERCISE == before  # restored for the rest of the notebook
+    assert verdict("check_drop_epochs", lambda: [5, 10, 15])[0] is True
+
+
+def test_a_changed_drop_exercise_does_not_change_the_answer():
+    E.DROP_EXERCISE["metrics"][:] = [1.0] * 16  # the learner edits the data outside the function
+    result, out = verdict("check_drop_epochs", lambda: [5, 10, 15])
+    assert result is True and "DROP_EXERCISE" in out, out
+    assert E.DROP_EXERCISE == _DROP
+
+
+# ----------------------------------------------------------------- the time limit, closely
+def _hang(*args, **kwargs):
+    while True:
+        pass
+
+
+def test_an_endless_loop_is_stopped_and_named_on_unix_and_in_the_main_thread():
+    import signal
+    import time
+
+    if not hasattr(signal, "setitimer"):
+        pytest.skip("no setitimer (Windows): the thread fallback is tested below")
+    fired = []
+    previous = signal.signal(signal.SIGALRM, lambda *a: fired.append(1))
+    signal.setitimer(signal.ITIMER_REAL, 30.0)  # somebody else's timer: it must survive the check
+    try:
+        start = time.monotonic()
+        result, out = verdict("check_adam_step", _hang, 0.2)
+        assert time.monotonic() - start < 2
+        assert result is False and "did not return within 0.2 s on case 1" in out, out
+        remaining, _ = signal.getitimer(signal.ITIMER_REAL)
+        assert 25 < remaining <= 30 and signal.getsignal(signal.SIGALRM) is not None and not fired
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def test_the_thread_fallback_stops_an_endless_loop(monkeypatch):
+    """Without SIGALRM (Windows), a daemon thread with join(timeout); CPython then stops the loop."""
+    import signal
+    import threading
+    import time
+
+    from course.classroom.exercises import _checking
+
+    monkeypatch.delattr(_checking.signal, "setitimer", raising=False)
+    result, out = verdict("check_step_lr", _hang, 0.2)
+    assert result is False and "did not return within 0.2 s on the case (0.1, 0.1, 30, 0)" in out, out
+    deadline = time.monotonic() + 5
+    while any(t.name == "course-check" for t in threading.enumerate()) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not any(t.name == "course-check" for t in threading.enumerate())  # the loop was stopped
+    assert verdict("check_step_lr", REF["check_step_lr"])[0] is True  # and the fallback passes right answers
+    assert hasattr(signal, "signal")
+
+
+def test_a_check_from_another_thread_uses_the_fallback():
+    import threading
+
+    box = {}
+
+    def work():
+        box["verdict"] = verdict("check_gd_step", _hang, 0.2)
+        box["right"] = verdict("check_gd_step", REF["check_gd_step"])
+
+    t = threading.Thread(target=work)
+    t.start()
+    t.join(10)
+    assert box["verdict"][0] is False and "did not return within 0.2 s" in box["verdict"][1]
+    assert box["right"][0] is True
+
+
+def test_swallowing_exception_does_not_swallow_the_time_limit():
+    def stubborn(p, g, lr):
+        while True:
+            try:
+                while True:
+                    pass
+            except Exception:  # noqa: BLE001 - what a learner might write
+                pass
+
+    result, out = verdict("check_gd_step", stubborn, 0.2)
+    assert result is False and "did not return within" in out
+
+
+def test_the_time_limit_is_configurable():
+    from course.classroom.exercises import _checking
+
+    old = E.set_time_limit(0.2)
+    try:
+        result, out = verdict("check_gd_step", _hang)
+        assert result is False and "did not return within 0.2 s" in out
+    finally:
+        E.set_time_limit(old)
+    assert _checking.TIME_LIMIT == old == 5.0
+    with pytest.raises(ValueError, match="time limit"):
+        E.set_time_limit(-1)
+    result, out = verdict("check_gd_step", REF["check_gd_step"], None)
+    assert result is True
+
+
+def test_an_endless_iterator_is_refused():
+    import itertools
+
+    result, out = verdict("check_epoch_batches", lambda n, b, e, s: (np.arange(b) for _ in itertools.count()), 5)
+    assert result is False and "endless" in out, out
+
+
+def test_exit_and_non_functions_get_a_verdict():
+    result, out = verdict("check_gd_step", lambda p, g, lr: sys.exit(1))
+    assert result is False and "SystemExit" in out and "exit" in out
+    result, out = verdict("check_gd_step", REF["check_gd_step"](np.zeros(2), np.ones(2), 0.1))
+    assert result is False and "pass your function itself" in out
+    result, out = verdict("check_is_better", 3)
+    assert result is False and "pass your function itself" in out
+
+
+def test_forgetting_return_after_working_in_place_is_named():
+    def forgot(param, grad, lr):
+        param -= lr * grad
+
+    result, out = verdict("check_gd_step", forgot)
+    assert result is False and "returned None" in out and "not implemented" not in out
+
+
+def test_a_float32_answer_gets_a_float32_hint():
+    result, out = verdict("check_gd_step", lambda p, g, lr: (p.astype(np.float32) - np.float32(lr) * g.astype(
+        np.float32)).astype(np.float64))
+    assert result is False and "float32" in out and "to about 7 digits" in out
+
+
+def test_the_learners_prints_are_shown_and_marked():
+    def chatty(p, g, lr):
+        print("step!")
+        return p - lr * g
+
+    result, out = verdict("check_gd_step", chatty)
+    assert result is True
+    assert out.count("your function printed: step!") == 9 and out.splitlines()[-1].startswith("✓")
+
+
+if __name__ == "__main__":  # the table of the report
+    import signal
+
+    class Hung(BaseException):
+        pass
+
+    def alarm(*_):
+        raise Hung
+
+    signal.signal(signal.SIGALRM, alarm)
+    counts = {}
+    for name, label, fn, limit in WRONG:
+        c = counts.setdefault(name, {"wrong": 0, "accepted": 0, "crashed": 0, "hung": 0})
+        c["wrong"] += 1
+        signal.alarm(3)
+        try:
+            buf = io.StringIO()
+            with contextlib.redirect_stdout(buf):
+                try:
+                    ok = getattr(E, name)(fn, **({} if limit is None or "--old" in sys.argv else {"time_limit": limit}))
+                except Hung:
+                    ok = "hung"
+            if ok == "hung":
+                c["hung"] += 1
+            elif ok is not False:
+                c["accepted"] += 1
+                print(f"  accepted: {name}: {label}", file=sys.stderr)
+        except Hung:
+            c["hung"] += 1
+        except Exception as e:  # noqa: BLE001
+            c["crashed"] += 1
+            print(f"  crashed: {name}: {label}: {type(e).__name__}: {e}", file=sys.stderr)
+        finally:
+            signal.alarm(0)
+            undo_all()
+    print(f"{'checker':32s} {'wrong':>5s} {'accepted':>8s} {'crashed':>7s} {'hung':>4s}")
+    for name, c in counts.items():
+        print(f"{name:32s} {c['wrong']:5d} {c['accepted']:8d} {c['crashed']:7d} {c['hung']:4d}")
+    total = {k: sum(c[k] for c in counts.values()) for k in ("wrong", "accepted", "crashed", "hung")}
+    print(f"{'total':32s} {total['wrong']:5d} {total['accepted']:8d} {total['crashed']:7d} {total['hung']:4d}")
