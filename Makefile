@@ -16,7 +16,7 @@ ALL    := $(UNIT) notebooks app $(NBVAL)
 # Jupyter refuses to start as root (containers often run as root) unless told it may
 ROOT_OK := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root)
 
-.PHONY: lab play test test-fast test-portable test-browser screenshots notebooks bench chromium lock clean
+.PHONY: lab play test test-fast test-portable test-browser screenshots notebooks bench mutation chromium lock clean
 
 $(PY):
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 10), "course needs Python 3.10 or newer, found " + sys.version.split()[0]'
@@ -72,12 +72,21 @@ notebooks: $(INSTALLED)
 bench: $(INSTALLED)
 	@set -e; for script in benchmarks/bench_*.py; do echo "== $$script"; $(PY) $$script; done
 
+## make mutation: mutation testing (mutmut) of course/optim/ and course/tensor.py; not part of `make test`
+## (hours for everything on 2 cores: pick a part with MUTANTS, e.g. make mutation MUTANTS='course.optim.sgd*')
+MUTANTS ?=
+mutation: $(INSTALLED)
+	$(PIP) install --quiet -c $(LOCK) -e '.[$(EXTRAS),mutation]'
+	$(VENV)/bin/mutmut run --max-children $(JOBS) $(MUTANTS)
+	$(VENV)/bin/mutmut export-cicd-stats
+	$(PY) tools/mutation_report.py
+
 # The lock: one file for Python 3.10+ on Linux, macOS and Windows (uv adds environment markers).
 # Edit pyproject.toml, then `make lock`; pins already in the lock are kept where they still fit,
 # `make lock LOCK_FLAGS=--upgrade` moves everything to the newest allowed versions.
 UV_VERSION  := 0.13.8
 UV          := $(VENV)/.uv/bin/uv
-LOCK_EXTRAS := test lab browser play gpu
+LOCK_EXTRAS := test lab browser play gpu mutation
 LOCK_FLAGS  ?=
 
 $(UV):
@@ -97,4 +106,4 @@ lock: | $(UV)
 	   grep -v '^#' $(LOCK); } > $(LOCK).tmp && mv $(LOCK).tmp $(LOCK)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .hypothesis mutants
