@@ -77,7 +77,7 @@ bench: $(INSTALLED)
 MUTANTS ?=
 mutation: $(INSTALLED)
 	$(PIP) install --quiet -c $(LOCK) -e '.[$(EXTRAS),mutation]'
-	$(VENV)/bin/mutmut run --max-children $(JOBS) $(MUTANTS)
+	COURSE_HYPOTHESIS_PROFILE=mutation $(VENV)/bin/mutmut run --max-children $(JOBS) $(MUTANTS)
 	$(VENV)/bin/mutmut export-cicd-stats
 	$(PY) tools/mutation_report.py
 

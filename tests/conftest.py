@@ -1,9 +1,17 @@
 """Shared test fixtures: the golden-data folder and the array backends every rule runs on."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+from hypothesis import Phase, settings
+
+# `make mutation` runs each mutant's tests to the first failure: a failing property need not be
+# shrunk to its smallest example there, and shrinking a broken rule's example can take minutes.
+settings.register_profile("mutation", phases=[Phase.explicit, Phase.reuse, Phase.generate])
+if os.environ.get("COURSE_HYPOTHESIS_PROFILE"):
+    settings.load_profile(os.environ["COURSE_HYPOTHESIS_PROFILE"])
 
 GOLDEN = Path(__file__).parent / "golden" / "data"
 
