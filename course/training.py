@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from . import backend
 from .tensor import Tensor, no_grad
 
-__all__ = ["History", "fit", "evaluate", "accuracy"]
+__all__ = ["History", "fit", "evaluate", "accuracy", "graph_size"]
 
 
 @dataclass
@@ -48,6 +48,36 @@ def evaluate(model, loss_fn, inputs, targets, classification: bool = False):
     finally:
         model.train(was_training)
     return (loss, accuracy(outputs, targets)) if classification else (loss, None)
+
+
+def graph_size(tensor) -> tuple[int, int]:
+    """``(nodes, bytes)``: the operations of the autograd graph that ``tensor`` keeps alive, and
+    the bytes of their results (intermediate arrays, leaves such as weights and data not counted).
+
+    As long as ``tensor`` is referenced, all of them stay in memory, for a backward that
+    evaluation never calls. Under ``no_grad()`` there is no graph: ``(0, 0)``.
+
+    >>> import numpy as np
+    >>> w = Tensor(np.ones(3), requires_grad=True)
+    >>> graph_size(((w * 2.0).exp()).sum())       # three nodes; 3 + 3 + 1 float64 results
+    (3, 56)
+    """
+    seen, stack, nodes, nbytes = set(), [tensor], 0, 0
+    while stack:
+        t = stack.pop()
+        if id(t) in seen or not t._parents:
+            continue
+        seen.add(id(t))
+        nodes += 1
+        data = t.data
+        size = getattr(data, "nbytes", None)
+        if size is None:
+            xp = backend.namespace(data)
+            info = xp.finfo(data.dtype) if xp.isdtype(data.dtype, "real floating") else xp.iinfo(data.dtype)
+            size = t.size * info.bits // 8
+        nbytes += int(size)
+        stack.extend(t._parents)
+    return nodes, nbytes
 
 
 def _is_plateau(scheduler) -> bool:

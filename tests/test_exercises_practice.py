@@ -107,3 +107,66 @@ def test_a_raising_function_is_reported_not_raised(capsys):
 def test_returning_none_counts_as_not_implemented(capsys):
     assert pe.check_accuracy(lambda logits, targets: None) is False
     assert "not implemented yet" in capsys.readouterr().out
+
+
+# ------------------------------------------------------------------ 09: the new exercises
+import math as _math
+
+
+def per_step_t_max(n_train, batch_size, epochs, drop_last=False):
+    per_epoch = n_train // batch_size if drop_last else _math.ceil(n_train / batch_size)
+    return per_epoch * epochs
+
+
+def test_per_step_t_max_accepts_the_right_answer_and_refuses_slips(capsys):
+    assert pe.check_per_step_t_max(per_step_t_max)
+    assert not pe.check_per_step_t_max(lambda n, b, e, drop_last=False: e)
+    assert "counts epochs" in capsys.readouterr().out
+    assert not pe.check_per_step_t_max(lambda n, b, e, drop_last=False: (n // b) * e)
+    assert "round up" in capsys.readouterr().out
+    assert not pe.check_per_step_t_max(lambda n, b, e, drop_last=False: _math.ceil(n / b) * e)
+    assert not pe.check_per_step_t_max(stub)
+
+
+def test_loop_bugs_checker(capsys):
+    right = {"A": pe.LOOP_BUGS[0], "B": pe.LOOP_BUGS[1], "C": pe.LOOP_BUGS[2]}
+    assert pe.check_loop_bugs(right)
+    assert not pe.check_loop_bugs({"A": ..., "B": ..., "C": ...})
+    assert "not implemented yet" in capsys.readouterr().out
+    assert not pe.check_loop_bugs(dict(right, B=pe.LOOP_BUGS[3]))
+    assert "loop B" in capsys.readouterr().out
+    assert not pe.check_loop_bugs(dict(right, A="something else"))
+    assert not pe.check_loop_bugs({"A": pe.LOOP_BUGS[0]})
+    assert not pe.check_loop_bugs([pe.LOOP_BUGS[0]])
+
+
+def adam_first_step_ratio(lr, weight):
+    return lr * np.sqrt(weight.size) / np.linalg.norm(weight)
+
+
+def test_adam_first_step_ratio_checker(capsys):
+    assert pe.check_adam_first_step_ratio(adam_first_step_ratio)
+    assert not pe.check_adam_first_step_ratio(lambda lr, w: lr / np.linalg.norm(w))
+    assert "root of the number" in capsys.readouterr().out
+    assert not pe.check_adam_first_step_ratio(lambda lr, w: lr * w.size / np.linalg.norm(w))
+    assert not pe.check_adam_first_step_ratio(stub)
+
+
+def accumulating(model, loss_fn, optimizer, loader, accumulate):
+    return pe._accumulating_reference(model, loss_fn, optimizer, loader, accumulate)
+
+
+def test_accumulating_epoch_checker(capsys):
+    assert pe.check_accumulating_epoch(accumulating)
+    unscaled = lambda m, l, o, d, a: pe._accumulating_reference(m, l, o, d, a, scale=False)
+    assert not pe.check_accumulating_epoch(unscaled)
+    assert "loss / accumulate" in capsys.readouterr().out
+    no_left = lambda m, l, o, d, a: pe._accumulating_reference(m, l, o, d, a, leftover=False)
+    assert not pe.check_accumulating_epoch(no_left)
+    assert "once more after the loop" in capsys.readouterr().out
+    assert not pe.check_accumulating_epoch(train_one_epoch_ignoring_accumulate)
+    assert not pe.check_accumulating_epoch(stub)
+
+
+def train_one_epoch_ignoring_accumulate(model, loss_fn, optimizer, loader, accumulate):
+    return train_one_epoch(model, loss_fn, optimizer, loader)

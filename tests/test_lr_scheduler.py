@@ -724,7 +724,7 @@ BAD = [
     ("start_factor", lambda: L.LinearLR(sgd1(), start_factor=0.0)),
     ("start_factor", lambda: L.LinearLR(sgd1(), start_factor=1.5)),
     ("end_factor", lambda: L.LinearLR(sgd1(), end_factor=1.5)),
-    ("total_iters", lambda: L.LinearLR(sgd1(), total_iters=0)),
+    ("total_iters", lambda: L.LinearLR(sgd1(), total_iters=-1)),  # 0 is valid, as in torch
     ("total_iters", lambda: L.PolynomialLR(sgd1(), total_iters=0)),
     ("power", lambda: L.PolynomialLR(sgd1(), power=-1.0)),
     ("T_max", lambda: L.CosineAnnealingLR(sgd1(), T_max=0)),
@@ -891,8 +891,10 @@ OPTIMIZER_NAMES = [n for n in _optim.__all__  # the optimizer classes (not the s
 def test_schedulers_drive_every_optimizer(name):
     import course.optim as optim
 
-    p = course.Parameter(np.ones(3))
+    p = course.Parameter(np.ones((1, 3)))  # 2-D: Muon takes matrices only
     opt = getattr(optim, name)([p], lr=0.01)
+    if hasattr(opt, "train"):  # schedule-free: steps only in train mode, as the schedulefree package
+        opt.train()
     sched = L.StepLR(opt, step_size=2, gamma=0.5)
     used = []
     with warnings.catch_warnings():
@@ -905,7 +907,7 @@ def test_schedulers_drive_every_optimizer(name):
             opt.step(closure)
             sched.step()
     assert used == [0.01, 0.01, 0.005, 0.005, 0.0025]
-    assert not np.array_equal(p.data, np.ones(3))  # the optimizer really stepped
+    assert not np.array_equal(p.data, np.ones((1, 3)))  # the optimizer really stepped
     cycles = "momentum" in opt.defaults or "betas" in opt.defaults
     if cycles:
         L.OneCycleLR(opt, max_lr=0.1, total_steps=10)

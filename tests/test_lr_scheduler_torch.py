@@ -241,8 +241,8 @@ def test_onecycle_overstep_message_is_torchs():
 def test_momentum_cycling_accepts_the_same_optimizers_as_torch(name):
     import course.optim as optim
 
-    t_opt = getattr(torch.optim, name)([torch.nn.Parameter(torch.zeros(1))], lr=0.01)
-    c_opt = getattr(optim, name)([course.Parameter(np.zeros(1))], lr=0.01)
+    t_opt = getattr(torch.optim, name)([torch.nn.Parameter(torch.zeros(1, 1))], lr=0.01)  # 2-D for Muon
+    c_opt = getattr(optim, name)([course.Parameter(np.zeros((1, 1)))], lr=0.01)
     outcomes = []
     for M, opt in ((TL, t_opt), (L, c_opt)):
         try:

@@ -37,3 +37,16 @@ def test_scheduler_and_function_together(app):
 def test_unknown_scheduler():
     with pytest.raises(ValueError, match="unknown scheduler"):
         playground(scheduler="warm restarts")
+
+
+def test_playground_tunes_like_notebook_06():
+    """One tuning protocol: the playground's lrs are tuning.race_lr's (grid 1e-4 to 10), e.g. NAdam's."""
+    from course.classroom import tuning
+    from course.classroom.widgets import RACE_OPTIMIZERS
+
+    w = playground()
+    assert w.tuned, "the race tuned nothing"
+    for (label, fname), lr in w.tuned.items():
+        assert lr == tuning.race_lr(RACE_OPTIMIZERS[label], fname), (label, fname)
+    assert max(tuning.GRID) == 10.0 and min(tuning.GRID) == 1e-4
+    assert tuning.race_lr("NAdam", "rosenbrock") == 10.0   # above the old grid's top (1): where they differed

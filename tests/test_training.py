@@ -59,3 +59,19 @@ def test_bad_interval():
     model = nn.SimpleNN()
     with pytest.raises(ValueError, match="scheduler_interval"):
         training.fit(model, nn.MSELoss(), optim.SGD(model.parameters(), lr=0.1), [], 1, scheduler_interval="step")
+
+
+def test_graph_size_counts_intermediates_and_is_empty_under_no_grad():
+    import numpy as np
+    from course import nn
+    from course.tensor import Tensor, no_grad
+    from course.training import graph_size
+    w = Tensor(np.ones(4), requires_grad=True)
+    y = (w * 2.0 + 1.0).sum()
+    assert graph_size(y) == (3, 4 * 8 + 4 * 8 + 8)
+    with no_grad():
+        assert graph_size((w * 2.0).sum()) == (0, 0)
+    net = nn.Sequential(nn.Linear(3, 5, seed=0), nn.ReLU(), nn.Linear(5, 2, seed=1))
+    small = graph_size(net(np.ones((2, 3), np.float32)).sum())
+    big = graph_size(net(np.ones((20, 3), np.float32)).sum())
+    assert big[0] == small[0] and big[1] > small[1]  # same graph, larger arrays

@@ -207,3 +207,14 @@ def test_picker_prefetches_every_lr_notch_nearest_first():
     assert {k for k in p.cache.runs if k[0] == "Adam" and k[2] == "none"} == {("Adam", lr, "none") for lr in notches}
     again = digits_runs.digits_run("Adam", notches[3], "none", epochs=1)
     assert p.cache.runs["Adam", notches[3], "none"].as_dict() == again.as_dict()  # seeded: same anywhere
+
+
+def test_digits_splits_are_disjoint_and_trial_tests_once():
+    import numpy as np
+    (Xt, _), (Xv, _), (Xs, _) = digits_runs.digits_splits()
+    assert (len(Xt), len(Xv), len(Xs)) == (1150, 288, 359)
+    assert len(Xt) + len(Xv) + len(Xs) == 1797
+    t = digits_runs.digits_trial("Adam", 0.01, "cosine-per-step", epochs=2, seed=1)
+    assert len(t.history.lr) == 2 and t.history.lr[1] < 0.01 and 0 <= t.test_accuracy <= 1
+    m = digits_runs.digits_mlp(8, 0, batch_norm=True, dropout=0.5)
+    assert [type(x).__name__ for x in m] == ["Linear", "BatchNorm1d", "ReLU", "Dropout", "Linear"]

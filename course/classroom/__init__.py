@@ -15,6 +15,7 @@ library never imports it.  Import what a notebook needs by name::
 ``widgets``         slider explorers: optimizers, schedules, training, lr finder
 ``exercises``       the checkers of the notebooks' exercises
 ``playground``      the optimizer race of ``make play``
+``tuning``          the race's lr tuning, shared by notebook 06 and the playground
 ``plateau_demo``    a noisy validation curve and ReduceLROnPlateau's timeline
 ``digits_runs``     the seeded digits MLP runs of notebooks 09-11
 ``memory_traffic``  why an optimizer step is memory-bound (notebook 11)

@@ -7,20 +7,22 @@ likely next ones in the background) for the training picker of notebook 09.
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 
 from .. import nn, optim
 from ..data import DataLoader, TensorDataset, load_digits, train_val_split
-from ..training import fit
+from ..training import History, evaluate, fit
 from . import progress_bar
 
-__all__ = ["OPTIMIZERS", "SCHEDULERS", "digits_data", "digits_mlp", "digits_loader", "make_optimizer",
-           "make_scheduler", "digits_run", "RunCache"]
+__all__ = ["OPTIMIZERS", "SCHEDULERS", "digits_data", "digits_splits", "digits_mlp", "digits_loader",
+           "make_optimizer", "make_scheduler", "digits_run", "Trial", "digits_trial", "RunCache"]
 
 OPTIMIZERS = ("SGD", "RMSprop", "Adam")  # SGD always with momentum 0.9
 SCHEDULERS = ("none", "StepLR", "cosine", "OneCycleLR")
+EXTRA_SCHEDULERS = ("cosine-per-step",)  # accepted by make_scheduler, not offered by the picker
 
 
 def _epochs_bar(epochs):
@@ -39,10 +41,31 @@ def digits_data(seed: int = 0):
     return _digits_split(seed)
 
 
-def digits_mlp(hidden: int = 32, seed: int = 0):
-    """``Linear(64, hidden) -> ReLU -> Linear(hidden, 10)``, both layers drawn from one seeded generator."""
+@lru_cache(maxsize=1)
+def _three_way():
+    (X, y), test = digits_data(0)
+    train, val = train_val_split(X, y, val_fraction=0.2, seed=1)
+    return train, val, test
+
+
+def digits_splits():
+    """A fixed three-way split of the digits: ``train`` (1150 images), ``val`` (288) to tune on,
+    and ``test`` (359, the held-out part of ``digits_data(0)``) to report on, each ``(X, y)``."""
+    return _three_way()
+
+
+def digits_mlp(hidden: int = 32, seed: int = 0, *, batch_norm: bool = False, dropout: float = 0.0):
+    """``Linear(64, hidden) -> [BatchNorm1d] -> ReLU -> [Dropout] -> Linear(hidden, 10)``, the
+    linear layers drawn from one seeded generator (the bracketed layers only when asked for)."""
     rng = np.random.default_rng(seed)
-    return nn.Sequential(nn.Linear(64, hidden, seed=rng), nn.ReLU(), nn.Linear(hidden, 10, seed=rng))
+    layers = [nn.Linear(64, hidden, seed=rng)]
+    if batch_norm:
+        layers.append(nn.BatchNorm1d(hidden))
+    layers.append(nn.ReLU())
+    if dropout:
+        layers.append(nn.Dropout(dropout, seed=rng.integers(2**31)))
+    layers.append(nn.Linear(hidden, 10, seed=rng))
+    return nn.Sequential(*layers)
 
 
 def digits_loader(batch_size: int = 64, seed: int = 0):
@@ -69,7 +92,8 @@ def make_scheduler(name: str, optimizer, epochs: int, steps_per_epoch: int):
     - ``'StepLR'``: ``StepLR(step_size=epochs // 2, gamma=0.1)``, stepped per epoch;
     - ``'cosine'``: ``CosineAnnealingLR(T_max=epochs)``, stepped per epoch;
     - ``'OneCycleLR'``: ``OneCycleLR(max_lr=lr, epochs, steps_per_epoch, cycle_momentum=False)``,
-      stepped per batch (only the lr cycles, so the comparison is about the lr alone).
+      stepped per batch (only the lr cycles, so the comparison is about the lr alone);
+    - ``'cosine-per-step'``: ``CosineAnnealingLR(T_max=epochs * steps_per_epoch)``, stepped per batch.
     """
     S = optim.lr_scheduler
     if name == "none":
@@ -82,6 +106,8 @@ def make_scheduler(name: str, optimizer, epochs: int, steps_per_epoch: int):
         lr = optimizer.param_groups[0]["lr"]
         return S.OneCycleLR(optimizer, max_lr=lr, epochs=epochs, steps_per_epoch=steps_per_epoch,
                             cycle_momentum=False), "batch"
+    if name == "cosine-per-step":
+        return S.CosineAnnealingLR(optimizer, T_max=epochs * steps_per_epoch), "batch"
     raise ValueError(f"Invalid scheduler: {name!r} (expected one of {SCHEDULERS})")
 
 
@@ -101,6 +127,38 @@ def digits_run(optimizer: str = "Adam", lr: float = 1e-3, scheduler: str = "none
     with np.errstate(all="ignore"):  # a diverging run overflows: its nan loss is the result
         return fit(model, nn.CrossEntropyLoss(), opt, loader, epochs, sched, val=val, classification=True,
                    scheduler_interval=interval, progress=_epochs_bar if progress else None)
+
+
+@dataclass
+class Trial:
+    """A run of :func:`digits_trial`: its ``History`` (validation = the tuning split) and the
+    test loss and accuracy of the final weights (never used to choose anything)."""
+
+    history: History
+    test_loss: float
+    test_accuracy: float
+
+
+def digits_trial(optimizer: str = "Adam", lr: float = 1e-3, scheduler: str = "none", epochs: int = 30, *,
+                 seed: int = 0, batch_size: int = 64, hidden: int = 32) -> Trial:
+    """Train :func:`digits_mlp` on :func:`digits_splits`' train part (``seed``: weights and shuffling;
+    the split is fixed), validate each epoch on its val part, test once at the end.
+
+    >>> t = digits_trial("Adam", 1e-3, epochs=1)
+    >>> len(t.history.val_accuracy), 0 <= t.test_accuracy <= 1
+    (1, True)
+    """
+    (X, y), val, test = digits_splits()
+    loader = DataLoader(TensorDataset(X, y), batch_size=batch_size, shuffle=True, seed=seed)
+    model = digits_mlp(hidden, seed)
+    opt = make_optimizer(optimizer, model.parameters(), lr)
+    sched, interval = make_scheduler(scheduler, opt, epochs, len(loader))
+    loss_fn = nn.CrossEntropyLoss()
+    with np.errstate(all="ignore"):
+        history = fit(model, loss_fn, opt, loader, epochs, sched, val=val, classification=True,
+                      scheduler_interval=interval)
+        test_loss, test_accuracy = evaluate(model, loss_fn, *test, classification=True)
+    return Trial(history, test_loss, test_accuracy)
 
 
 class RunCache:

@@ -2,13 +2,16 @@
 
 It is notebook 06's race widget plus a scheduler dropdown, served by Voila as an app with
 no code cells, for a projector: pick a test function, the optimizers, a scheduler, move
-the lr slider and watch them race.
+the lr slider and watch them race.  Every optimizer starts at the lr that notebook 06's race
+gives it: both tune with :func:`course.classroom.tuning.race_lr` (the grid
+:data:`~course.classroom.tuning.GRID`, 1e-4 to 10, and :data:`~course.classroom.tuning.STEPS` steps).
 """
 from __future__ import annotations
 
 import ipywidgets as W
 
 from ..optim import lr_scheduler
+from . import tuning
 from .widgets.optimizer_explorer import Explorer, race
 
 __all__ = ["SCHEDULERS", "playground"]
@@ -28,7 +31,7 @@ SCHEDULERS = {
 }
 
 
-def playground(landscape: str = "rosenbrock", steps: int = 150, scheduler: str = "constant lr") -> Explorer:
+def playground(landscape: str = "rosenbrock", steps: int = tuning.STEPS, scheduler: str = "constant lr") -> Explorer:
     """The race with a scheduler dropdown; returns the :class:`~course.classroom.widgets.Explorer`.
 
     >>> w = playground(steps=40)
@@ -42,7 +45,7 @@ def playground(landscape: str = "rosenbrock", steps: int = 150, scheduler: str =
     """
     if scheduler not in SCHEDULERS:
         raise ValueError(f"unknown scheduler {scheduler!r}: choose from {list(SCHEDULERS)}")
-    w = race(landscape=landscape, steps=steps)
+    w = race(landscape=landscape, steps=steps, lrs=tuning.GRID)
     dropdown = W.Dropdown(options=list(SCHEDULERS), value=scheduler, description="scheduler")
 
     def choose(*_):

@@ -1,6 +1,8 @@
 """``course.nn``: modules, layers and losses with torch's names and behaviour."""
 from .activation import ReLU, Sigmoid, Tanh
+from .batchnorm import BatchNorm1d
 from .container import Sequential
+from .dropout import Dropout
 from .init import manual_seed
 from .linear import Linear
 from .loss import CrossEntropyLoss, MSELoss
@@ -10,4 +12,4 @@ from . import utils
 from ..tensor import Parameter
 
 __all__ = ["Module", "Parameter", "Linear", "ReLU", "Tanh", "Sigmoid", "Sequential", "MSELoss",
-           "CrossEntropyLoss", "SimpleNN", "manual_seed", "utils"]
+           "CrossEntropyLoss", "SimpleNN", "manual_seed", "utils", "Dropout", "BatchNorm1d"]

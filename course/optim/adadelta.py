@@ -1,7 +1,7 @@
 """Adadelta (``torch.optim.Adadelta``)."""
 from __future__ import annotations
 
-from .optimizer import EPS, LR, MAXIMIZE, WEIGHT_DECAY, Optimizer, hyperparameter, namespace, regularized
+from .optimizer import EPS, LR, MAXIMIZE, SWITCHES, WEIGHT_DECAY, Optimizer, hyperparameter, namespace, regularized
 
 __all__ = ["Adadelta"]
 
@@ -31,6 +31,8 @@ class Adadelta(Optimizer):
         eps (float): inside the square roots (default: 1e-6).
         weight_decay (float): L2 penalty :math:`\lambda` (default: 0).
         maximize (bool): maximize the objective (default: False).
+        foreach, capturable, differentiable: torch's implementation switches (torch's defaults); they
+            do not change the numbers; see :mod:`course.optim.optimizer`.
 
     Example:
         >>> import numpy as np, course
@@ -43,14 +45,16 @@ class Adadelta(Optimizer):
     """
 
     def __init__(self, params, lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6,
-                 weight_decay: float = 0, *, maximize: bool = False):
-        defaults = dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize)
+                 weight_decay: float = 0, foreach=None, *, capturable: bool = False, maximize: bool = False,
+                 differentiable: bool = False):
+        defaults = dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize, capturable=capturable,
+                        foreach=foreach, differentiable=differentiable)
         self._check_arguments(defaults)
         super().__init__(params, defaults)
 
     _hyperparameters = (LR, hyperparameter("rho", lambda v: 0.0 <= v <= 1.0, "Invalid rho value: {}"),
-                        EPS, WEIGHT_DECAY, MAXIMIZE)
-    _load_defaults = {"maximize": False}
+                        EPS, WEIGHT_DECAY, MAXIMIZE, SWITCHES)
+    _load_defaults = {"foreach": None, "maximize": False, "differentiable": False, "capturable": False}
 
     def _state_spec(self, group):
         return {"step": "counter", "square_avg": "array", "acc_delta": "array"}

@@ -1,7 +1,7 @@
 """Adagrad (``torch.optim.Adagrad``)."""
 from __future__ import annotations
 
-from .optimizer import EPS, LR, MAXIMIZE, WEIGHT_DECAY, Optimizer, _nonneg, hyperparameter, namespace, regularized
+from .optimizer import EPS, LR, MAXIMIZE, SWITCHES, WEIGHT_DECAY, Optimizer, is_complex, _nonneg, hyperparameter, namespace, regularized
 
 __all__ = ["Adagrad"]
 
@@ -33,6 +33,8 @@ class Adagrad(Optimizer):
         initial_accumulator_value (float): the starting value of ``sum`` (default: 0).
         eps (float): added to the denominator (default: 1e-10).
         maximize (bool): maximize the objective (default: False).
+        foreach, differentiable, fused: torch's implementation switches (torch's defaults); they
+            do not change the numbers (``fused=True``: see :mod:`course.optim.optimizer`).
 
     Example:
         >>> import numpy as np, course
@@ -45,9 +47,11 @@ class Adagrad(Optimizer):
     """
 
     def __init__(self, params, lr: float = 1e-2, lr_decay: float = 0, weight_decay: float = 0,
-                 initial_accumulator_value: float = 0, eps: float = 1e-10, *, maximize: bool = False):
+                 initial_accumulator_value: float = 0, eps: float = 1e-10, foreach=None, *,
+                 maximize: bool = False, differentiable: bool = False, fused=None):
         defaults = dict(lr=lr, lr_decay=lr_decay, eps=eps, weight_decay=weight_decay,
-                        initial_accumulator_value=initial_accumulator_value, maximize=maximize)
+                        initial_accumulator_value=initial_accumulator_value, foreach=foreach, maximize=maximize,
+                        differentiable=differentiable, fused=fused)
         self._check_arguments(defaults)
         super().__init__(params, defaults)
         for group in self.param_groups:
@@ -62,8 +66,9 @@ class Adagrad(Optimizer):
         hyperparameter("initial_accumulator_value", _nonneg, "Invalid initial_accumulator_value value: {}", at_step=False),
         EPS,
         MAXIMIZE,
+        SWITCHES,
     )
-    _load_defaults = {"maximize": False}
+    _load_defaults = {"foreach": None, "maximize": False, "differentiable": False, "fused": None}
 
     def _check_loaded(self, saved_state):
         # torch's Adagrad reads 'step' from the first loaded state to learn its type
@@ -78,6 +83,8 @@ class Adagrad(Optimizer):
     def _init_state(self, param, group):
         xp = namespace(param)
         value = self.defaults["initial_accumulator_value"]
+        if is_complex(param):
+            value = complex(value, value)  # both parts of the real view, as torch
         return {"step": 0.0, "sum": xp.full_like(param, value)}
 
     def _update(self, param, grad, state, group, step):

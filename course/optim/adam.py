@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ._lerp import lerp_
-from .optimizer import BETAS, EPS, LR, MAXIMIZE, WEIGHT_DECAY, Optimizer, _both_floats, check, flag, namespace, regularized
+from .optimizer import BETAS, EPS, LR, MAXIMIZE, SWITCHES, WEIGHT_DECAY, Optimizer, _both_floats, check, flag, namespace, regularized
 
 __all__ = ["Adam", "AdamW"]
 
@@ -40,6 +40,8 @@ class Adam(Optimizer):
         amsgrad (bool): use AMSGrad (default: False).
         maximize (bool): maximize the objective (default: False).
         decoupled_weight_decay (bool): decay the weights directly, as AdamW (default: False).
+        foreach, capturable, differentiable, fused: torch's implementation switches (torch's defaults); they
+            do not change the numbers (``fused=True``: see :mod:`course.optim.optimizer`).
 
     Example:
         >>> import numpy as np, course
@@ -52,17 +54,20 @@ class Adam(Optimizer):
     """
 
     def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
-                 weight_decay: float = 0, amsgrad: bool = False, *, maximize: bool = False,
+                 weight_decay: float = 0, amsgrad: bool = False, *, foreach=None, maximize: bool = False,
+                 capturable: bool = False, differentiable: bool = False, fused=None,
                  decoupled_weight_decay: bool = False):
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
-                        maximize=maximize, decoupled_weight_decay=decoupled_weight_decay)
+                        maximize=maximize, foreach=foreach, capturable=capturable, differentiable=differentiable,
+                        fused=fused, decoupled_weight_decay=decoupled_weight_decay)
         self._check_arguments(defaults)
         defaults["betas"] = tuple(betas)
         super().__init__(params, defaults)
 
     _hyperparameters = (LR, EPS, BETAS, WEIGHT_DECAY, check(_both_floats, "betas"),
-                        flag("amsgrad"), MAXIMIZE, flag("decoupled_weight_decay"))
-    _load_defaults = {"amsgrad": False, "maximize": False, "decoupled_weight_decay": False}
+                        flag("amsgrad"), MAXIMIZE, flag("decoupled_weight_decay"), SWITCHES)
+    _load_defaults = {"amsgrad": False, "maximize": False, "foreach": None, "capturable": False,
+                      "differentiable": False, "decoupled_weight_decay": False, "fused": None}
 
     def _state_spec(self, group):
         spec = {"step": "counter", "exp_avg": "array", "exp_avg_sq": "array"}
@@ -120,6 +125,8 @@ class AdamW(Adam):
     _load_overrides = {"decoupled_weight_decay": True}  # as torch's AdamW.__setstate__, whatever was saved
 
     def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
-                 weight_decay: float = 1e-2, amsgrad: bool = False, *, maximize: bool = False):
-        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize,
+                 weight_decay: float = 1e-2, amsgrad: bool = False, *, maximize: bool = False,
+                 foreach=None, capturable: bool = False, differentiable: bool = False, fused=None):
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, foreach=foreach, maximize=maximize,
+                         capturable=capturable, differentiable=differentiable, fused=fused,
                          decoupled_weight_decay=True)

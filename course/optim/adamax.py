@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ._lerp import lerp_
-from .optimizer import BETAS, EPS, LR, MAXIMIZE, WEIGHT_DECAY, Optimizer, namespace, regularized
+from .optimizer import BETAS, EPS, LR, MAXIMIZE, SWITCHES, WEIGHT_DECAY, Optimizer, namespace, regularized
 
 __all__ = ["Adamax"]
 
@@ -31,6 +31,8 @@ class Adamax(Optimizer):
         eps (float): added to :math:`|g|` (default: 1e-8).
         weight_decay (float): L2 penalty :math:`\lambda` (default: 0).
         maximize (bool): maximize the objective (default: False).
+        foreach, differentiable, capturable: torch's implementation switches (torch's defaults); they
+            do not change the numbers; see :mod:`course.optim.optimizer`.
 
     Example:
         >>> import numpy as np, course
@@ -43,14 +45,16 @@ class Adamax(Optimizer):
     """
 
     def __init__(self, params, lr: float = 2e-3, betas=(0.9, 0.999), eps: float = 1e-8,
-                 weight_decay: float = 0, *, maximize: bool = False):
-        defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, maximize=maximize)
+                 weight_decay: float = 0, foreach=None, *, maximize: bool = False, differentiable: bool = False,
+                 capturable: bool = False):
+        defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, foreach=foreach, maximize=maximize,
+                        differentiable=differentiable, capturable=capturable)
         self._check_arguments(defaults)
         defaults["betas"] = tuple(betas)
         super().__init__(params, defaults)
 
-    _hyperparameters = (LR, EPS, BETAS, WEIGHT_DECAY, MAXIMIZE)
-    _load_defaults = {"maximize": False}
+    _hyperparameters = (LR, EPS, BETAS, WEIGHT_DECAY, MAXIMIZE, SWITCHES)
+    _load_defaults = {"foreach": None, "maximize": False, "differentiable": False, "capturable": False}
 
     def _state_spec(self, group):
         return {"step": "counter", "exp_avg": "array", "exp_inf": "array"}

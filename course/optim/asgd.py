@@ -1,7 +1,7 @@
 """Averaged SGD (``torch.optim.ASGD``)."""
 from __future__ import annotations
 
-from .optimizer import LR, MAXIMIZE, WEIGHT_DECAY, Optimizer, _f32, hyperparameter, namespace, regularized
+from .optimizer import LR, MAXIMIZE, SWITCHES, WEIGHT_DECAY, Optimizer, _f32, hyperparameter, namespace, regularized
 
 __all__ = ["ASGD"]
 
@@ -35,6 +35,8 @@ class ASGD(Optimizer):
         t0 (float): the step at which averaging starts :math:`t_0` (default: 1e6).
         weight_decay (float): L2 penalty :math:`\lambda` (default: 0).
         maximize (bool): maximize the objective (default: False).
+        foreach, differentiable, capturable: torch's implementation switches (torch's defaults); they
+            do not change the numbers; see :mod:`course.optim.optimizer`.
 
     Example:
         >>> import numpy as np, course
@@ -47,14 +49,17 @@ class ASGD(Optimizer):
     """
 
     def __init__(self, params, lr: float = 1e-2, lambd: float = 1e-4, alpha: float = 0.75,
-                 t0: float = 1e6, weight_decay: float = 0, *, maximize: bool = False):
-        defaults = dict(lr=lr, lambd=lambd, alpha=alpha, t0=t0, weight_decay=weight_decay, maximize=maximize)
+                 t0: float = 1e6, weight_decay: float = 0, foreach=None, maximize: bool = False,
+                 differentiable: bool = False, capturable: bool = False):
+        defaults = dict(lr=lr, lambd=lambd, alpha=alpha, t0=t0, weight_decay=weight_decay, foreach=foreach,
+                        maximize=maximize, differentiable=differentiable, capturable=capturable)
         self._check_arguments(defaults)
         super().__init__(params, defaults)
 
     # torch checks lr and weight_decay; the rule reads lambd, alpha and t0 too (no range: torch has none)
-    _hyperparameters = (LR, WEIGHT_DECAY, hyperparameter("lambd"), hyperparameter("alpha"), hyperparameter("t0"), MAXIMIZE)
-    _load_defaults = {"maximize": False}
+    _hyperparameters = (LR, WEIGHT_DECAY, hyperparameter("lambd"), hyperparameter("alpha"), hyperparameter("t0"), MAXIMIZE,
+                        SWITCHES)
+    _load_defaults = {"foreach": None, "maximize": False, "differentiable": False, "capturable": False}
 
     def _state_spec(self, group):
         return {"step": "counter", "eta": "counter", "mu": "counter", "ax": "array"}

@@ -223,6 +223,8 @@ def step_group(opt, group, grads, undo=None) -> bool:
 
 def _apply(opt, param, grad, state, group, s) -> None:
     """The rule on whole arrays, or over cache-sized chunks of large NumPy arrays."""
+    if getattr(param.dtype, "kind", "") == "c":  # through its real view, whole (see Optimizer._complex_update)
+        return opt._complex_update(param, grad, state, group, s)
     chunk_bytes = getattr(opt, "chunk_bytes", CHUNK_BYTES)
     arrays = {k: v for k, v in state.items() if _is_array(v)}
     everything = [param, grad, *arrays.values()]

@@ -1,7 +1,10 @@
 """L-BFGS with an optional strong-Wolfe line search (``torch.optim.LBFGS``)."""
 from __future__ import annotations
 
+import math
 import numbers
+
+import numpy as np
 
 from .. import backend
 from ..tensor import enable_grad
@@ -20,14 +23,29 @@ def _history_ok(history_size):
         raise TypeError(history_size)
 
 
+def _sqrt(v):
+    if type(v) is float or type(v) is int:
+        return math.sqrt(v)
+    return np.sqrt(v) if isinstance(v, np.generic) else backend.namespace(v).sqrt(v)
+
+
 def _cubic_interpolate(x1, f1, g1, x2, f2, g2, bounds=None):
-    """Minimizer of the cubic through (x1, f1, g1) and (x2, f2, g2), clipped to ``bounds``."""
-    xmin_bound, xmax_bound = bounds if bounds is not None else (min(x1, x2), max(x1, x2))
-    d1 = g1 + g2 - 3 * (f1 - f2) / (x1 - x2)
+    """Minimizer of the cubic through (x1, f1, g1) and (x2, f2, g2), clipped to ``bounds``.
+
+    The slopes ``g1``, ``g2`` are 0-d arrays (NumPy scalars) as torch's are tensors, and so are the
+    steps once the first step length (or an interpolation) made them so: where ``x1 == x2`` the
+    division gives inf or nan, as torch's, and the search goes on with it; a nan ``d2_square``
+    takes the midpoint, as torch's ``d2_square >= 0`` test does."""
+    xmin_bound, xmax_bound = bounds if bounds is not None else ((x1, x2) if x1 <= x2 else (x2, x1))
+    dx = x1 - x2
+    if type(dx) is float or type(dx) is int:  # Python numbers: 0 raises ZeroDivisionError, as torch's do
+        d1 = g1 + g2 - 3 * (f1 - f2) / dx
+    else:  # a 0-d step (torch's tensor): torch divides a number by it as reciprocal, then product
+        d1 = g1 + g2 - (1 / dx) * (3 * (f1 - f2))
     d2_square = d1**2 - g1 * g2
-    if d2_square < 0:
+    if not d2_square >= 0:
         return (xmin_bound + xmax_bound) / 2.0
-    d2 = d2_square**0.5
+    d2 = _sqrt(d2_square)
     if x1 <= x2:
         min_pos = x2 - (x2 - x1) * ((g2 + d2 - d1) / (g2 - g1 + 2 * d2))
     else:
@@ -38,10 +56,10 @@ def _cubic_interpolate(x1, f1, g1, x2, f2, g2, bounds=None):
 def _strong_wolfe(obj_func, t, d, f, g, gtd, c1=1e-4, c2=0.9, tolerance_change=1e-9, max_ls=25):
     """Find t with f(x + t d) <= f + c1 t gtd and |g(x + t d) . d| <= -c2 gtd (Nocedal & Wright, Alg. 3.5-3.6)."""
     xp = backend.namespace(d)
-    d_norm = float(xp.max(xp.abs(d)))
+    d_norm = xp.max(xp.abs(d))
     f_new, g_new = obj_func(t, d)
     ls_func_evals = 1
-    gtd_new = float(xp.vecdot(g_new, d))
+    gtd_new = xp.vecdot(g_new, d)
     t_prev, f_prev, g_prev, gtd_prev = 0, f, g, gtd
     done = False
     ls_iter = 0
@@ -62,7 +80,7 @@ def _strong_wolfe(obj_func, t, d, f, g, gtd, c1=1e-4, c2=0.9, tolerance_change=1
         f_prev, g_prev, gtd_prev = f_new, g_new, gtd_new
         f_new, g_new = obj_func(t, d)
         ls_func_evals += 1
-        gtd_new = float(xp.vecdot(g_new, d))
+        gtd_new = xp.vecdot(g_new, d)
         ls_iter += 1
     if ls_iter == max_ls:
         bracket, bracket_f, bracket_g = [0, t], [f, f_new], [g, g_new]
@@ -85,7 +103,7 @@ def _strong_wolfe(obj_func, t, d, f, g, gtd, c1=1e-4, c2=0.9, tolerance_change=1
             insuf_progress = False
         f_new, g_new = obj_func(t, d)
         ls_func_evals += 1
-        gtd_new = float(xp.vecdot(g_new, d))
+        gtd_new = xp.vecdot(g_new, d)
         ls_iter += 1
         if f_new > (f + c1 * t * gtd) or f_new >= bracket_f[low_pos]:
             bracket[high_pos], bracket_f[high_pos], bracket_g[high_pos], bracket_gtd[high_pos] = t, f_new, g_new, gtd_new
@@ -244,7 +262,15 @@ class LBFGS(Optimizer):
         return loss, flat_grad
 
     def step(self, closure):
-        """Run up to ``max_iter`` L-BFGS iterations; return the loss before them."""
+        """Run up to ``max_iter`` L-BFGS iterations; return the loss before them.
+
+        The slopes (``gtd``) and the first step length stay 0-d arrays, as torch's stay tensors:
+        a division by zero gives inf or nan, silently, as in torch (a zero grad with
+        ``tolerance_grad=-inf``, a line-search bracket of width 0)."""
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            return self._step(closure)
+
+    def _step(self, closure):
         group = self.param_groups[0]
         self._check_group(group, "param group 0")  # before anything changes
         lr, max_iter, max_eval = group["lr"], group["max_iter"], group["max_eval"]
@@ -300,10 +326,10 @@ class LBFGS(Optimizer):
             prev_loss = loss
             # the step length
             if state["n_iter"] == 1:
-                t = min(1.0, 1.0 / float(xp.sum(xp.abs(flat_grad)))) * lr
+                t = min(1.0, 1.0 / xp.sum(xp.abs(flat_grad))) * lr
             else:
                 t = lr
-            gtd = float(xp.vecdot(flat_grad, d))
+            gtd = xp.vecdot(flat_grad, d)
             if gtd > -tolerance_change:  # not a descent direction
                 break
             ls_func_evals = 0

@@ -48,6 +48,7 @@ class Lion(Optimizer):
         super().__init__(params, defaults)
 
     _hyperparameters = (LR, BETAS, WEIGHT_DECAY, MAXIMIZE)  # Adam's rules (Lion is not in torch)
+    _load_defaults = {"maximize": False}  # a group saved without it: the default
 
     def _state_spec(self, group):
         return {"exp_avg": "array"}

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ._lerp import lerp_
-from .optimizer import (BETAS, EPS, LR, MAXIMIZE, WEIGHT_DECAY, Optimizer, _f32, _nonneg, flag, hyperparameter,
+from .optimizer import (BETAS, EPS, LR, MAXIMIZE, SWITCHES, WEIGHT_DECAY, Optimizer, _f32, _nonneg, flag, hyperparameter,
                         namespace, regularized)
 
 __all__ = ["NAdam"]
@@ -42,6 +42,8 @@ class NAdam(Optimizer):
         momentum_decay (float): :math:`\psi` (default: 4e-3).
         decoupled_weight_decay (bool): decay the weights directly, as AdamW (default: False).
         maximize (bool): maximize the objective (default: False).
+        foreach, capturable, differentiable: torch's implementation switches (torch's defaults); they
+            do not change the numbers; see :mod:`course.optim.optimizer`.
 
     Example:
         >>> import numpy as np, course
@@ -55,18 +57,20 @@ class NAdam(Optimizer):
 
     def __init__(self, params, lr: float = 2e-3, betas=(0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0, momentum_decay: float = 4e-3,
-                 decoupled_weight_decay: bool = False, *, maximize: bool = False):
+                 decoupled_weight_decay: bool = False, *, foreach=None, maximize: bool = False,
+                 capturable: bool = False, differentiable: bool = False):
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
                         momentum_decay=momentum_decay, decoupled_weight_decay=decoupled_weight_decay,
-                        maximize=maximize)
+                        maximize=maximize, foreach=foreach, capturable=capturable, differentiable=differentiable)
         self._check_arguments(defaults)
         defaults["betas"] = tuple(betas)
         super().__init__(params, defaults)
 
     _hyperparameters = (LR, EPS, BETAS, WEIGHT_DECAY,
                         hyperparameter("momentum_decay", _nonneg, "Invalid momentum_decay value: {}"),
-                        flag("decoupled_weight_decay"), MAXIMIZE)
-    _load_defaults = {"maximize": False, "decoupled_weight_decay": False}
+                        flag("decoupled_weight_decay"), MAXIMIZE, SWITCHES)
+    _load_defaults = {"maximize": False, "foreach": None, "capturable": False, "differentiable": False,
+                      "decoupled_weight_decay": False}
 
     def _state_spec(self, group):
         return {"step": "counter", "mu_product": "counter", "exp_avg": "array", "exp_avg_sq": "array"}

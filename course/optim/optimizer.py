@@ -23,14 +23,33 @@ counters (and the keys of each state) are put back.  On NumPy it first offers ea
 ``fast_path.step_group``, which gives the same numbers in less time (a flat layout for many
 small parameters, cache-sized chunks for large ones); see ``fast_path.py``.  That module is
 speed machinery only: the plain loop in ``step()`` is the algorithm.
+
+torch's implementation switches ``foreach``, ``fused``, ``capturable`` and ``differentiable`` are
+accepted by every optimizer whose torch signature has them, with torch's defaults, and kept in
+the param groups as torch keeps them (so torch's state dicts load, and course's have torch's keys).
+They choose among torch's kernels; course has one implementation, so they do not change the
+numbers.  ``foreach`` (any value) and ``fused=False`` change nothing.  ``fused=True`` is accepted
+where torch accepts it on the CPU (SGD, Adam, AdamW, Adagrad: real floating parameters, refused
+for complex ones at the first step, as torch's check does); the numbers are course's, which are
+torch's single-tensor ones (torch's fused CPU kernel rounds a few of them differently, in the
+last bits).  With torch's checks at construction: ``fused`` with ``foreach`` or with
+``differentiable`` raises torch's RuntimeError.  ``capturable=True`` (steps captured in a CUDA
+graph) and ``differentiable=True`` (autograd through the step) ask for what course has not got:
+the step raises a RuntimeError saying so, where torch's own step fails for CPU tensors and leaf
+parameters.
+
+Complex parameters are stepped as torch steps them: through their real view (each element a
+pair of real numbers, ``torch.view_as_real``), state arrays complex like the parameter.
 """
 from __future__ import annotations
 
 import copy
+import functools
 import numbers
 import struct
+import warnings
 import weakref
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 
 import numpy as np
 
@@ -44,7 +63,100 @@ except ImportError:  # a tensor module without version counters
     def _bump_version(t) -> None:
         t._version = getattr(t, "_version", 0) + 1
 
-__all__ = ["Optimizer", "hyperparameter", "pair", "check", "flag", "check_common", "regularized"]
+__all__ = ["Optimizer", "hyperparameter", "pair", "check", "flag", "check_common", "regularized",
+           "register_optimizer_step_pre_hook", "register_optimizer_step_post_hook", "RemovableHandle",
+           "is_complex", "as_real", "SWITCHES"]
+
+
+# ------------------------------------------------------------------------ hooks
+class RemovableHandle:
+    """What a ``register_*_hook`` returns: ``handle.remove()`` takes the hook out again (also as
+    a context manager).  It holds its dict of hooks weakly, as torch's does."""
+
+    next_id = 0
+
+    def __init__(self, hooks_dict) -> None:
+        self.hooks_dict_ref = weakref.ref(hooks_dict)
+        self.id = RemovableHandle.next_id
+        RemovableHandle.next_id += 1
+
+    def remove(self) -> None:
+        hooks_dict = self.hooks_dict_ref()
+        if hooks_dict is not None:
+            hooks_dict.pop(self.id, None)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.remove()
+
+
+# the hooks of every optimizer: pre hooks run before each instance's own, post hooks after
+_global_optimizer_pre_hooks: OrderedDict = OrderedDict()
+_global_optimizer_post_hooks: OrderedDict = OrderedDict()
+
+
+def _register(hooks: OrderedDict, hook, prepend: bool = False) -> RemovableHandle:
+    handle = RemovableHandle(hooks)
+    hooks[handle.id] = hook
+    if prepend:
+        hooks.move_to_end(handle.id, last=False)
+    return handle
+
+
+def register_optimizer_step_pre_hook(hook) -> RemovableHandle:
+    """A pre hook of every optimizer's ``step``: ``hook(optimizer, args, kwargs)``, returning None or
+    a new ``(args, kwargs)`` (``args`` starts with the optimizer, as torch passes it)."""
+    return _register(_global_optimizer_pre_hooks, hook)
+
+
+def register_optimizer_step_post_hook(hook) -> RemovableHandle:
+    """A post hook of every optimizer's ``step``: ``hook(optimizer, args, kwargs)``, after a step that
+    returned (not after one that raised)."""
+    return _register(_global_optimizer_post_hooks, hook)
+
+
+def _hooked(step):
+    """``step`` with the step hooks around it, in torch's order: the global pre hooks, the
+    instance's pre hooks (either may replace ``(args, kwargs)``), the step, the instance's post
+    hooks, the global post hooks.  The hooks run outside the step's all-or-nothing: a pre hook's
+    changes stay if the step then raises, and post hooks run only after a step that returned.
+    A step that calls another hooked step (``super().step()``) runs the hooks once."""
+    if getattr(step, "hooked", False):
+        return step
+
+    @functools.wraps(step)
+    def hooked_step(*args, **kwargs):
+        self = args[0]
+        if self.__dict__.get("_in_step"):
+            return step(*args, **kwargs)
+        pre = self.__dict__.get("_optimizer_step_pre_hooks") or ()
+        for hook in [*_global_optimizer_pre_hooks.values(), *(pre.values() if pre else ())]:
+            result = hook(self, args, kwargs)
+            if result is not None:
+                if isinstance(result, tuple) and len(result) == 2:
+                    args, kwargs = result
+                else:
+                    raise RuntimeError(f"{step} must return None or a tuple of (new_args, new_kwargs), but got {result}.")
+        self.__dict__["_in_step"] = True
+        try:
+            out = step(*args, **kwargs)
+        finally:
+            self.__dict__["_in_step"] = False
+        post = self.__dict__.get("_optimizer_step_post_hooks") or ()
+        if post or _global_optimizer_post_hooks:
+            for hook in [*(post.values() if post else ()), *_global_optimizer_post_hooks.values()]:
+                hook(self, args, kwargs)
+        return out
+
+    hooked_step.hooked = True
+    return hooked_step
+
+
+_HOOK_DICTS = ("_optimizer_step_pre_hooks", "_optimizer_step_post_hooks", "_optimizer_state_dict_pre_hooks",
+               "_optimizer_state_dict_post_hooks", "_optimizer_load_state_dict_pre_hooks",
+               "_optimizer_load_state_dict_post_hooks")
 
 
 def namespace(x):
@@ -273,6 +385,27 @@ def flag(name):
     return check_flag
 
 
+def _switches(h, where):
+    """torch's implementation switches at a step (see the module docstring)."""
+    if type(where) is not int:  # construction (torch checks fused after the groups) and loads
+        return
+    if h.get("capturable"):
+        raise RuntimeError(f"capturable=True{_at(where)}: it asks for steps that can be captured in a CUDA graph, "
+                           "which course does not have (torch's step refuses it for CPU tensors too)")
+    if h.get("differentiable"):
+        raise RuntimeError(f"differentiable=True{_at(where)}: course's optimizer steps are not recorded by autograd, "
+                           "so no gradient can flow through them")
+    if h.get("fused"):
+        for p in h["params"]:
+            if _dtype_kind(p.data) != "f":
+                raise RuntimeError("`fused=True` requires all the params to be floating point Tensors, "
+                                   f"but {p.data.dtype}{_at(where)}")
+
+
+_switches.names = ()
+SWITCHES = _switches
+
+
 def _both_floats(betas):
     if not (isinstance(betas[0], float) and isinstance(betas[1], float)):
         raise ValueError("betas must be either both floats or both Tensors")  # torch's words (no Tensors here)
@@ -342,6 +475,42 @@ def _floating(a) -> bool:
 
 
 _FLOATING: dict = {}
+_COMPLEX: dict = {}
+_REAL_OF = {np.dtype(np.complex64): np.dtype(np.float32), np.dtype(np.complex128): np.dtype(np.float64)}
+
+
+def is_complex(a) -> bool:
+    """Is ``a`` (an array) of a complex dtype? (cached per dtype: it is asked at every step)"""
+    dtype = a.dtype
+    key = (type(dtype), dtype)
+    c = _COMPLEX.get(key)
+    if c is None:
+        c = _COMPLEX[key] = _dtype_kind(a) == "c"
+    return c
+
+
+def as_real(a):
+    """The real view of a complex array, shape ``(..., 2)`` (``torch.view_as_real``).  On NumPy it
+    shares ``a``'s memory; elsewhere it is a copy (the array API has no such views): write it
+    back with ``_write_complex``."""
+    if type(a) is np.ndarray:
+        return a[..., None].view(_REAL_OF[a.dtype])
+    xp = backend.namespace(a)
+    return xp.stack([xp.real(a), xp.imag(a)], axis=-1)
+
+
+def _as_complex(r, dtype, like):
+    """A new complex array of ``dtype`` from a real one of shape ``(..., 2)``."""
+    if type(r) is np.ndarray:
+        return np.ascontiguousarray(r).view(dtype)[..., 0]
+    xp = backend.namespace(like)
+    return xp.astype(r[..., 0], dtype) + xp.astype(r[..., 1], dtype) * 1j
+
+
+def _write_complex(a, r) -> None:
+    """Put the real view ``r`` back into the complex array ``a`` (where ``r`` is a copy)."""
+    if type(a) is not np.ndarray:
+        a[...] = _as_complex(r, a.dtype, a)
 
 
 def _dtype_kind(v) -> str:
@@ -402,8 +571,15 @@ class Optimizer:
     _load_defaults: dict = {}
     _load_overrides: dict = {}
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "step" in cls.__dict__:  # every step has the step hooks around it (torch patches the class's)
+            cls.step = _hooked(cls.__dict__["step"])
+
     def __init__(self, params, defaults: dict):
         self.defaults = defaults
+        for name in _HOOK_DICTS:
+            setattr(self, name, OrderedDict())
         self.state = defaultdict(dict)  # parameter -> its state, as torch's
         self.param_groups = []
         if isinstance(params, Tensor):
@@ -418,6 +594,55 @@ class Optimizer:
             groups = [{"params": groups}]
         for group in groups:
             self.add_param_group(group)
+        if defaults.get("fused"):  # torch's checks, after the groups, in its order
+            if defaults.get("differentiable"):
+                raise RuntimeError("`fused` does not support `differentiable`")
+            if defaults.get("foreach"):
+                raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
+
+    def __getstate__(self) -> dict:
+        # the hooks are not pickled or deep-copied (torch's __getstate__ leaves them out too)
+        return {k: v for k, v in self.__dict__.items() if k not in _HOOK_DICTS and k != "_in_step"}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        for name in _HOOK_DICTS:
+            self.__dict__.setdefault(name, OrderedDict())
+        self.defaults.setdefault("differentiable", False)  # as torch's
+
+    def _hooks(self, name) -> OrderedDict:
+        hooks = self.__dict__.get(name)
+        if hooks is None:  # an instance made without Optimizer.__init__
+            hooks = self.__dict__[name] = OrderedDict()
+        return hooks
+
+    # -------------------------------------------------------------------- hooks
+    def register_step_pre_hook(self, hook) -> RemovableHandle:
+        """``hook(optimizer, args, kwargs)`` before each ``step``; it may return a new ``(args, kwargs)``
+        (``args[0]`` is the optimizer, as in torch).  Runs before the step's checks: outside its
+        all-or-nothing."""
+        return _register(self._hooks("_optimizer_step_pre_hooks"), hook)
+
+    def register_step_post_hook(self, hook) -> RemovableHandle:
+        """``hook(optimizer, args, kwargs)`` after each ``step`` that returned."""
+        return _register(self._hooks("_optimizer_step_post_hooks"), hook)
+
+    def register_state_dict_pre_hook(self, hook, prepend: bool = False) -> RemovableHandle:
+        """``hook(optimizer)`` before ``state_dict()`` builds the dict (first if ``prepend``)."""
+        return _register(self._hooks("_optimizer_state_dict_pre_hooks"), hook, prepend)
+
+    def register_state_dict_post_hook(self, hook, prepend: bool = False) -> RemovableHandle:
+        """``hook(optimizer, state_dict)`` on the built dict; it may change it in place or return a new one."""
+        return _register(self._hooks("_optimizer_state_dict_post_hooks"), hook, prepend)
+
+    def register_load_state_dict_pre_hook(self, hook, prepend: bool = False) -> RemovableHandle:
+        """``hook(optimizer, state_dict)`` on a shallow copy of the dict given to ``load_state_dict``;
+        it may change it or return the one to load.  Runs before the load's checks."""
+        return _register(self._hooks("_optimizer_load_state_dict_pre_hooks"), hook, prepend)
+
+    def register_load_state_dict_post_hook(self, hook, prepend: bool = False) -> RemovableHandle:
+        """``hook(optimizer)`` after a ``load_state_dict`` that succeeded."""
+        return _register(self._hooks("_optimizer_load_state_dict_post_hooks"), hook, prepend)
 
     def _check_arguments(self, arguments: dict) -> None:
         """torch's checks of the constructor's arguments: what torch rejects at construction,
@@ -442,6 +667,12 @@ class Optimizer:
         elif isinstance(params, set):
             raise TypeError("optimizer parameters need to be organized in ordered collections, but the ordering of tensors in sets will change between runs. Please use a list instead.")
         params = list(params)
+        # named parameters: (name, parameter) pairs, as ``named_parameters()`` yields them
+        names = [p[0] for p in params if isinstance(p, tuple)]
+        if names:
+            if len(names) != len(params):
+                raise ValueError("all optimizer params should be with/without names. Some param names are missing")
+            params = [p[1] for p in params]
         for i, p in enumerate(params):
             if not isinstance(p, Tensor):
                 raise TypeError(f"optimizer can only optimize Tensors, but one of the params is {type(p).__name__}")
@@ -449,17 +680,28 @@ class Optimizer:
                 # torch refuses them earlier, in nn.Parameter / requires_grad_()
                 raise TypeError("Only Tensors of floating point and complex dtype can require gradients, but "
                                 f"{_where(i, len(self.param_groups))} has dtype {getattr(p.data, 'dtype', None)}")
-        if len({id(p) for p in params}) != len(params):
-            raise ValueError("a parameter group contains the same parameter more than once")
         group = {k: v for k, v in param_group.items() if k != "params"}
+        if names:
+            group["param_names"] = names
         for key, value in self.defaults.items():
             group.setdefault(key, value)
-        seen = {id(p) for g in self.param_groups for p in g["params"]}
+        duplicates = len({id(p) for p in params}) != len(params)
+        if duplicates:  # torch's warning; each copy then steps, as in torch
+            warnings.warn("optimizer contains a parameter group with duplicate parameters; "
+                          "in future, this will cause an error; "
+                          "see github.com/pytorch/pytorch/issues/40967 for more information", stacklevel=3)
+        seen = set()
+        for g in self.param_groups:
+            seen.update(id(p) for p in g["params"])
+            if ("param_names" in group) != ("param_names" in g):
+                raise ValueError("all optimizer param groups should be with/without names. cannot add param group "
+                                 f"{'with names' if 'param_names' in group else 'without names'} to the optimizer")
         if any(id(p) in seen for p in params):
             raise ValueError("some parameters appear in more than one parameter group")
         group["params"] = params
         self.param_groups.append(group)
-        fast_path.prepare(self, group)  # NumPy: a flat layout, where it cannot be seen
+        if not duplicates:
+            fast_path.prepare(self, group)  # NumPy: a flat layout, where it cannot be seen
 
     # -------------------------------------------------------------------- grads
     def zero_grad(self, set_to_none: bool = True) -> None:
@@ -541,6 +783,7 @@ class Optimizer:
                                    "group's flags need: they were changed after its first step")
 
     # --------------------------------------------------------------------- step
+    @_hooked
     def step(self, closure=None):
         """Update every parameter that has a grad; return ``closure()``'s loss if given.
 
@@ -552,6 +795,7 @@ class Optimizer:
                 loss = closure()
         all_grads = self._checked_grads()
         self._check_step(all_grads)
+        self._begin_step()
         undo = []  # how to put the states back, should a rule fail midway
         try:
             for group, grads in zip(self.param_groups, all_grads):
@@ -563,7 +807,11 @@ class Optimizer:
                         undo.append((state, dict(state)))
                         s = self._advance(state, group)
                         _bump_version(p)  # p.data changes in place: a graph that saved it is stale
-                        self._update(p.data, grad, state, group, s)
+                        a = p.data
+                        if is_complex(a):
+                            self._complex_update(a, grad, state, group, s)
+                        else:
+                            self._update(a, grad, state, group, s)
         except BaseException:
             self._undo(undo)
             raise
@@ -614,6 +862,9 @@ class Optimizer:
         state["step"] += 1
         return state["step"]
 
+    def _begin_step(self) -> None:
+        """Called once per ``step``, after the checks, before any update (none by default)."""
+
     def _flat_ready(self, state, group) -> bool:
         """Can the rule run on pieces of the arrays (the fast path)? Not while it still creates state."""
         return True
@@ -621,25 +872,59 @@ class Optimizer:
     def _update(self, param, grad, state, group, s) -> None:
         raise NotImplementedError
 
+    def _complex_update(self, param, grad, state, group, s) -> None:
+        """The rule on the real views of a complex parameter, its grad and its complex state
+        arrays, as torch's ``view_as_real``: each complex number is a pair of real ones."""
+        views = {k: as_real(v) for k, v in state.items() if _is_array(v) and is_complex(v)}
+        real_state = {**state, **views}
+        real_param = as_real(param)
+        self._update(real_param, as_real(grad), real_state, group, s)
+        _write_complex(param, real_param)
+        for k, v in real_state.items():
+            if k in views and v is views[k]:
+                _write_complex(state[k], v)  # updated in place
+            elif k not in state or v is not state[k]:  # made or replaced by the rule
+                state[k] = (_as_complex(v, param.dtype, param)
+                            if _is_array(v) and tuple(v.shape) == tuple(real_param.shape) else v)
+
     # ------------------------------------------------------------ state dicts
     def _index(self):
+        """Every parameter, and its index in a state dict: its position over all groups, as torch's.
+        A parameter listed twice in one group (torch warns) gets its last position in that group,
+        as torch's mapping gives it."""
         params = [p for g in self.param_groups for p in g["params"]]
-        return params, {id(p): i for i, p in enumerate(params)}
+        index, start = {}, 0
+        for g in self.param_groups:
+            group_index = {id(p): i for i, p in enumerate(g["params"], start) if id(p) not in index}
+            index.update(group_index)
+            start += len(g["params"])
+        return params, index
 
     def state_dict(self) -> dict:
         """A snapshot in torch's layout: ``{'state': {index: {...}}, 'param_groups': [...]}``.
 
         ``state`` is keyed by the parameter's position over all groups; each group lists
-        its parameters as those positions.  Arrays are copies.
+        its parameters as those positions (and, for named parameters, their ``param_names``).
+        Arrays are copies.  The state dict hooks run before and after, as torch's.
         """
+        for hook in list(self._hooks("_optimizer_state_dict_pre_hooks").values()):
+            hook(self)
         params, index = self._index()
         groups = []
         for g in self.param_groups:
             group = copy.deepcopy({k: v for k, v in g.items() if k != "params"})
             group["params"] = [index[id(p)] for p in g["params"]]
             groups.append(group)
-        state = {index[id(p)]: {k: _copy(v) for k, v in s.items()} for p in params if (s := self.state.get(p))}
-        return {"state": state, "param_groups": groups}
+        state = {}
+        for p in params:
+            if (s := self.state.get(p)) and index[id(p)] not in state:
+                state[index[id(p)]] = {k: _copy(v) for k, v in s.items()}
+        state_dict = {"state": state, "param_groups": groups}
+        for hook in list(self._hooks("_optimizer_state_dict_post_hooks").values()):
+            result = hook(self, state_dict)
+            if result is not None:
+                state_dict = result
+        return state_dict
 
     def load_state_dict(self, state_dict: dict) -> None:
         """Restore a ``state_dict()`` (course's or torch's, with arrays of any backend).
@@ -648,8 +933,20 @@ class Optimizer:
         nothing, and one that is accepted steps: the groups' hyperparameters as ``step()``
         checks them; each state's counters (any real scalar: a Python number, a NumPy scalar,
         a 0-d array) and arrays (the parameter's shape, a numeric dtype, cast to the
-        parameter's), with every key the rule reads.
+        parameter's), with every key the rule reads.  A group saved before a flag existed gets
+        its default, as torch's ``__setstate__`` gives it.  ``param_names`` are kept from the
+        loaded groups (or the optimizer's, where the loaded ones have none); they do not
+        decide which parameter gets which state: the order does, as in torch.
+
+        The load hooks: the pre hooks see a shallow copy of ``state_dict`` before it is checked,
+        the post hooks run after a load that succeeded.
         """
+        if isinstance(state_dict, dict):
+            state_dict = state_dict.copy()  # shallow, as torch's: a hook may change it
+            for hook in list(self._hooks("_optimizer_load_state_dict_pre_hooks").values()):
+                result = hook(self, state_dict)
+                if result is not None:
+                    state_dict = result
         if not isinstance(state_dict, dict):
             raise TypeError(f"state_dict must be a dict, but got {type(state_dict).__name__}")
         if "state" not in state_dict or "param_groups" not in state_dict:
@@ -671,7 +968,7 @@ class Optimizer:
         for g, sg in zip(self.param_groups, saved_groups):
             for k, p in zip(sg["params"], g["params"]):
                 try:
-                    if k in id_map:
+                    if k in id_map and id_map[k] is not p:  # the same index twice: a duplicate parameter only
                         raise ValueError(f"loaded state dict lists parameter index {k!r} more than once")
                 except TypeError:
                     raise TypeError(f"loaded parameter index {k!r} must be hashable") from None
@@ -687,6 +984,8 @@ class Optimizer:
             if missing:
                 raise ValueError(f"loaded param group {i} has no {', '.join(map(repr, missing))}")
             self._check_group(group, f"loaded param group {i}")
+            if "param_names" in g and "param_names" not in group:
+                group["param_names"] = g["param_names"]
             group["params"] = g["params"]
             new_groups.append(group)
             for p in g["params"]:
@@ -707,6 +1006,8 @@ class Optimizer:
         # all checked: now change things
         self.state = defaultdict(dict, new_state)
         self.param_groups[:] = new_groups
+        for hook in list(self._hooks("_optimizer_load_state_dict_post_hooks").values()):
+            hook(self)
 
     def _check_loaded(self, saved_state: dict) -> None:
         """A rule's own check of the loaded states as a whole (none by default)."""

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ._lerp import lerp_
-from .optimizer import BETAS, EPS, LR, MAXIMIZE, WEIGHT_DECAY, Optimizer, flag, namespace, regularized
+from .optimizer import BETAS, EPS, LR, MAXIMIZE, SWITCHES, WEIGHT_DECAY, Optimizer, flag, namespace, regularized
 
 __all__ = ["RAdam"]
 
@@ -42,6 +42,8 @@ class RAdam(Optimizer):
         weight_decay (float): :math:`\lambda` (default: 0).
         decoupled_weight_decay (bool): decay the weights directly, as AdamW (default: False).
         maximize (bool): maximize the objective (default: False).
+        foreach, capturable, differentiable: torch's implementation switches (torch's defaults); they
+            do not change the numbers; see :mod:`course.optim.optimizer`.
 
     Example:
         >>> import numpy as np, course
@@ -54,15 +56,18 @@ class RAdam(Optimizer):
     """
 
     def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
-                 weight_decay: float = 0, decoupled_weight_decay: bool = False, *, maximize: bool = False):
-        defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
-                        decoupled_weight_decay=decoupled_weight_decay, maximize=maximize)
+                 weight_decay: float = 0, decoupled_weight_decay: bool = False, *, foreach=None,
+                 maximize: bool = False, capturable: bool = False, differentiable: bool = False):
+        defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, maximize=maximize, foreach=foreach,
+                        capturable=capturable, decoupled_weight_decay=decoupled_weight_decay,
+                        differentiable=differentiable)
         self._check_arguments(defaults)
         defaults["betas"] = tuple(betas)
         super().__init__(params, defaults)
 
-    _hyperparameters = (LR, EPS, BETAS, WEIGHT_DECAY, flag("decoupled_weight_decay"), MAXIMIZE)
-    _load_defaults = {"maximize": False, "decoupled_weight_decay": False}
+    _hyperparameters = (LR, EPS, BETAS, WEIGHT_DECAY, flag("decoupled_weight_decay"), MAXIMIZE, SWITCHES)
+    _load_defaults = {"foreach": None, "maximize": False, "differentiable": False, "decoupled_weight_decay": False,
+                      "capturable": False}
 
     def _state_spec(self, group):
         return {"step": "counter", "exp_avg": "array", "exp_avg_sq": "array"}

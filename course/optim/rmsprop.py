@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ._lerp import lerp_
-from .optimizer import EPS, LR, MAXIMIZE, WEIGHT_DECAY, Optimizer, _nonneg, flag, hyperparameter, namespace, regularized
+from .optimizer import EPS, LR, MAXIMIZE, SWITCHES, WEIGHT_DECAY, Optimizer, _nonneg, flag, hyperparameter, namespace, regularized
 
 __all__ = ["RMSprop"]
 
@@ -39,6 +39,8 @@ class RMSprop(Optimizer):
         momentum (float): momentum factor :math:`\mu` (default: 0).
         centered (bool): normalize by an estimate of the variance (default: False).
         maximize (bool): maximize the objective (default: False).
+        capturable, foreach, differentiable: torch's implementation switches (torch's defaults); they
+            do not change the numbers; see :mod:`course.optim.optimizer`.
 
     Example:
         >>> import numpy as np, course
@@ -51,16 +53,19 @@ class RMSprop(Optimizer):
     """
 
     def __init__(self, params, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
-                 weight_decay: float = 0, momentum: float = 0, centered: bool = False, *,
-                 maximize: bool = False):
+                 weight_decay: float = 0, momentum: float = 0, centered: bool = False,
+                 capturable: bool = False, foreach=None, maximize: bool = False, differentiable: bool = False):
         defaults = dict(lr=lr, momentum=momentum, alpha=alpha, eps=eps, centered=centered,
-                        weight_decay=weight_decay, maximize=maximize)
+                        weight_decay=weight_decay, capturable=capturable, foreach=foreach, maximize=maximize,
+                        differentiable=differentiable)
         self._check_arguments(defaults)
         super().__init__(params, defaults)
 
     _hyperparameters = (LR, EPS, hyperparameter("momentum", _nonneg, "Invalid momentum value: {}"), WEIGHT_DECAY,
-                        hyperparameter("alpha", _nonneg, "Invalid alpha value: {}"), flag("centered"), MAXIMIZE)
-    _load_defaults = {"momentum": 0, "centered": False, "maximize": False}
+                        hyperparameter("alpha", _nonneg, "Invalid alpha value: {}"), flag("centered"), MAXIMIZE,
+                        SWITCHES)
+    _load_defaults = {"momentum": 0, "centered": False, "foreach": None, "maximize": False, "differentiable": False,
+                      "capturable": False}
 
     def _state_spec(self, group):
         spec = {"step": "counter", "square_avg": "array"}

@@ -1,7 +1,7 @@
 """Rprop (``torch.optim.Rprop``)."""
 from __future__ import annotations
 
-from .optimizer import LR, MAXIMIZE, Optimizer, check, namespace, pair, regularized
+from .optimizer import LR, MAXIMIZE, SWITCHES, Optimizer, is_complex, check, namespace, pair, regularized
 
 __all__ = ["Rprop"]
 
@@ -36,6 +36,8 @@ class Rprop(Optimizer):
         etas (tuple[float, float]): :math:`(\eta_-, \eta_+)` (default: (0.5, 1.2)).
         step_sizes (tuple[float, float]): :math:`(\Gamma_{min}, \Gamma_{max})` (default: (1e-6, 50)).
         maximize (bool): maximize the objective (default: False).
+        capturable, foreach, differentiable: torch's implementation switches (torch's defaults); they
+            do not change the numbers; see :mod:`course.optim.optimizer`.
 
     Example:
         >>> import numpy as np, course
@@ -49,8 +51,9 @@ class Rprop(Optimizer):
     """
 
     def __init__(self, params, lr: float = 1e-2, etas=(0.5, 1.2), step_sizes=(1e-6, 50), *,
-                 maximize: bool = False):
-        defaults = dict(lr=lr, etas=etas, step_sizes=step_sizes, maximize=maximize)
+                 capturable: bool = False, foreach=None, maximize: bool = False, differentiable: bool = False):
+        defaults = dict(lr=lr, etas=etas, step_sizes=step_sizes, foreach=foreach, maximize=maximize,
+                        differentiable=differentiable, capturable=capturable)
         self._check_arguments(defaults)
         defaults["etas"] = tuple(etas)
         try:
@@ -60,15 +63,16 @@ class Rprop(Optimizer):
         super().__init__(params, defaults)
 
     # torch checks lr and etas; the rule reads step_sizes too (two real numbers, no range: torch has none)
-    _hyperparameters = (LR, pair("etas", torch_checks=False), check(_etas_ok, "etas"), pair("step_sizes"), MAXIMIZE)
-    _load_defaults = {"maximize": False}
+    _hyperparameters = (LR, pair("etas", torch_checks=False), check(_etas_ok, "etas"), pair("step_sizes"), MAXIMIZE, SWITCHES)
+    _load_defaults = {"foreach": None, "maximize": False, "differentiable": False, "capturable": False}
 
     def _state_spec(self, group):
         return {"step": "counter", "prev": "array", "step_size": "array"}
 
     def _init_state(self, param, group):
         xp = namespace(param)
-        return {"step": 0.0, "prev": xp.zeros_like(param), "step_size": xp.full_like(param, group["lr"])}
+        lr = complex(group["lr"], group["lr"]) if is_complex(param) else group["lr"]  # both parts of the real view, as torch
+        return {"step": 0.0, "prev": xp.zeros_like(param), "step_size": xp.full_like(param, lr)}
 
     def _update(self, param, grad, state, group, s):
         xp = namespace(param)

@@ -1,7 +1,7 @@
 """Stochastic gradient descent, with momentum and Nesterov momentum (``torch.optim.SGD``)."""
 from __future__ import annotations
 
-from .optimizer import MAXIMIZE, Optimizer, check, flag, hyperparameter, namespace, regularized
+from .optimizer import MAXIMIZE, SWITCHES, Optimizer, check, flag, hyperparameter, namespace, regularized
 
 __all__ = ["SGD"]
 
@@ -45,6 +45,8 @@ class SGD(Optimizer):
         weight_decay (float): L2 penalty :math:`\lambda` (default: 0).
         nesterov (bool): use Nesterov momentum (default: False).
         maximize (bool): maximize the objective instead of minimizing (default: False).
+        foreach, differentiable, fused: torch's implementation switches (torch's defaults); they
+            do not change the numbers (``fused=True``: see :mod:`course.optim.optimizer`).
 
     Example:
         >>> import numpy as np, course
@@ -66,13 +68,15 @@ class SGD(Optimizer):
         hyperparameter("dampening", when=lambda h: h["momentum"] != 0),  # read only with momentum
         flag("nesterov"),
         MAXIMIZE,
+        SWITCHES,
     )
-    _load_defaults = {"nesterov": False, "maximize": False}
+    _load_defaults = {"nesterov": False, "maximize": False, "foreach": None, "differentiable": False, "fused": False}
 
     def __init__(self, params, lr: float = 1e-3, momentum: float = 0, dampening: float = 0,
-                 weight_decay: float = 0, nesterov: bool = False, *, maximize: bool = False):
+                 weight_decay: float = 0, nesterov: bool = False, *, maximize: bool = False,
+                 foreach=None, differentiable: bool = False, fused=None):
         defaults = dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
-                        nesterov=nesterov, maximize=maximize)
+                        nesterov=nesterov, maximize=maximize, foreach=foreach, differentiable=differentiable, fused=fused)
         self._check_arguments(defaults)
         super().__init__(params, defaults)
 
@@ -83,13 +87,22 @@ class SGD(Optimizer):
         # the momentum buffer is born as a copy of the first grad, one parameter at a time
         return group["momentum"] == 0 or "momentum_buffer" in state
 
+    # ids of the momentum buffers this step made: a parameter listed twice in a group (torch warns)
+    # finds its buffer missing at both places in that step, as torch's gathers them before its loop
+    _made = frozenset()
+
+    def _begin_step(self):
+        self._made = set()
+
     def _update(self, param, grad, state, group, s):
         lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
         grad = regularized(param, grad, group)  # maximize, weight decay
         if momentum != 0:
-            buf = state.get("momentum_buffer")
-            if buf is None:
+            buf, made = state.get("momentum_buffer"), self._made
+            if buf is None or id(buf) in made:
                 buf = state["momentum_buffer"] = namespace(grad).asarray(grad, copy=True)
+                if type(made) is set:
+                    made.add(id(buf))
             else:
                 buf *= momentum
                 buf += grad if dampening == 0 else (1 - dampening) * grad

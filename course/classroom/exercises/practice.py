@@ -34,7 +34,8 @@ from ..digits_runs import digits_data, digits_mlp
 from ._checking import _BadReturn, _call, _invoke, _numbers, _precision_hint, _raised, _scalar, _Stub, _TimedOut, checker
 
 __all__ = ["check_train_one_epoch", "check_accuracy", "check_exponential_lrs", "check_smooth_losses",
-           "check_momentum_step_inplace", "check_roofline_time"]
+           "check_momentum_step_inplace", "check_roofline_time", "check_per_step_t_max", "LOOP_BUGS",
+           "check_loop_bugs", "check_adam_first_step_ratio", "check_accumulating_epoch"]
 
 RTOL = 1e-9
 
@@ -185,6 +186,187 @@ def check_accuracy(accuracy) -> bool:
 
     return _run("check_accuracy", "course.training.accuracy", cases, check,
                 expect=lambda case: _accuracy(case["logits"], case["targets"]))
+
+
+def _int_answer(got):
+    if isinstance(got, bool) or not isinstance(got, (int, np.integer, float, np.floating)):
+        raise _BadReturn(f"returned {type(got).__name__}, expected a whole number of steps")
+    if float(got) != int(got):
+        return None
+    return int(got)
+
+
+@checker
+def check_per_step_t_max(per_step_t_max) -> bool:
+    """``per_step_t_max(n_train, batch_size, epochs, drop_last=False) -> int``: the ``T_max`` that makes
+    ``CosineAnnealingLR``, stepped after every batch, reach its minimum at the last step of training."""
+    cases = [{"desc": f"{n} images, batch {b}, {e} epochs" + (", drop_last=True" if d else ""), "args": (n, b, e, d)}
+             for n, b, e, d in [(1150, 64, 30, False), (1000, 100, 5, False), (1000, 64, 10, True),
+                                (50, 64, 3, False), (1150, 64, 30, True)]]
+
+    def expect(case):
+        n, b, e, d = case["args"]
+        loader = DataLoader(TensorDataset(np.zeros((n, 1)), np.zeros(n)), batch_size=b, drop_last=d)
+        return len(loader) * e  # the scheduler is called once per batch the loader yields
+
+    def check(case, expected):
+        n, b, e, d = case["args"]
+        raw = _value(per_step_t_max, n, b, e, drop_last=d)
+        got = _int_answer(raw)
+        if got == expected:
+            return None
+        if got is None:
+            hint = "a loader yields whole batches: count them with math.ceil (or // with drop_last=True)."
+        elif got == e:
+            hint = "that counts epochs; stepped after every batch, the scheduler is called once per batch."
+        elif got == (n // b) * e and not d:
+            hint = "the last, smaller batch is still a batch (and a call): round up unless drop_last=True."
+        elif got == -(-n // b) * e and d:
+            hint = "with drop_last=True the smaller last batch is never yielded: round down."
+        else:
+            hint = "T_max = (batches per epoch) x epochs, with the batches per epoch of a DataLoader."
+        return f"returned {raw!r}, expected {expected}", hint
+
+    return _run("check_per_step_t_max", "len(DataLoader) x epochs", cases, check, expect=expect)
+
+
+# The bugs of the three broken loops of notebook 09 (and two that none of them has).
+LOOP_BUGS = ("zero_grad between backward and step", "loss kept as a tensor", "eval() never undone",
+             "scheduler stepped per batch", "no zero_grad at all")
+_LOOP_ANSWERS = {"A": LOOP_BUGS[0], "B": LOOP_BUGS[1], "C": LOOP_BUGS[2]}
+_LOOP_HINTS = {
+    "A": "look at when the gradients are read: optimizer.step() uses p.grad as it is at that moment.",
+    "B": "look at what the graph counter says, and at what `total` is a sum of.",
+    "C": "look at num_batches_tracked: batch norm counts the batches it trains on, and in which mode.",
+}
+
+
+def check_loop_bugs(answers) -> bool:
+    """``answers``: a dict ``{"A": bug, "B": bug, "C": bug}``, each bug one of ``LOOP_BUGS``."""
+    name = "check_loop_bugs"
+    if answers is None or answers is ... or answers == {} or (
+            isinstance(answers, dict) and any(v is ... or v is None for v in answers.values())):
+        return _not_yet(name)
+    if not isinstance(answers, dict):
+        print(f"✗ {name}: expected a dict such as {{'A': LOOP_BUGS[0], ...}}, got {type(answers).__name__}.")
+        return False
+    if set(answers) != set(_LOOP_ANSWERS):
+        print(f"✗ {name}: expected the keys 'A', 'B' and 'C', got {sorted(map(str, answers))}.")
+        return False
+    for loop, bug in answers.items():
+        if bug not in LOOP_BUGS:
+            print(f"✗ {name}, loop {loop}: {bug!r} is not one of LOOP_BUGS: {list(LOOP_BUGS)}.")
+            return False
+    wrong = [loop for loop in sorted(_LOOP_ANSWERS) if answers[loop] != _LOOP_ANSWERS[loop]]
+    if wrong:
+        loop = wrong[0]
+        print(f"✗ {name}, loop {loop}: {answers[loop]!r} is not its bug"
+              + (f" ({len(wrong)} of 3 wrong)." if len(wrong) > 1 else "."))
+        print(f"    hint: {_LOOP_HINTS[loop]}")
+        return False
+    print(f"✓ {name}: all 3 loops diagnosed.")
+    return True
+
+
+@checker
+def check_adam_first_step_ratio(adam_first_step_ratio) -> bool:
+    """``adam_first_step_ratio(lr, weight) -> float``: ``||w_1 - w_0|| / ||w_0||`` after Adam's first
+    step from ``weight``, for any gradient without zeros (eps negligible)."""
+    rng = np.random.default_rng(0)
+    cases = []
+    for i, (shape, lr, gscale) in enumerate([((32, 64), 0.003, 1.0), ((10, 32), 0.01, 1e-2), ((5,), 0.1, 30.0),
+                                            ((200,), 1e-3, 1e-3)]):
+        w = rng.normal(size=shape) * (0.1 if i % 2 else 1.0)
+        g = rng.normal(size=shape) * gscale
+        g[g == 0] = gscale
+        cases.append({"desc": f"weight {shape}, lr={lr}, gradients of size ~{gscale:g}", "lr": lr, "w": w, "g": g})
+
+    def expect(case):
+        from ...tensor import Parameter
+        p = Parameter(case["w"].copy())
+        p.grad = case["g"].copy()
+        optim.Adam([p], lr=case["lr"]).step()
+        return float(np.linalg.norm(np.asarray(p.data) - case["w"]) / np.linalg.norm(case["w"]))
+
+    def check(case, expected):
+        got = _as_float(_value(adam_first_step_ratio, case["lr"], case["w"].copy()), "a number (the ratio)")
+        if math.isclose(got, expected, rel_tol=1e-4):  # eps / |g| moves the truth by < 1e-5
+            return None
+        n, norm = case["w"].size, float(np.linalg.norm(case["w"]))
+        if math.isclose(got, case["lr"] / norm, rel_tol=1e-4):
+            hint = "every entry moves by about lr, so the update's norm is lr times the root of the number of entries."
+        elif math.isclose(got, case["lr"] * n / norm, rel_tol=1e-4):
+            hint = "norms add in squares: n entries of size lr have norm lr * sqrt(n), not lr * n."
+        else:
+            hint = ("at step 1, m_hat = g and v_hat = g**2 (bias correction undoes the betas): "
+                    "each entry moves by lr * g / |g|, whatever the gradient's size.")
+        return f"returned {got:.6g}, expected {expected:.6g}", hint
+
+    return _run("check_adam_first_step_ratio", "course.optim.Adam's first step", cases, check, expect=expect)
+
+
+def _accumulating_reference(model, loss_fn, optimizer, loader, accumulate, scale=True, leftover=True):
+    total, count, pending = 0.0, 0, 0
+    optimizer.zero_grad()
+    for inputs, targets in loader:
+        loss = loss_fn(model(inputs), targets)
+        (loss / accumulate if scale else loss).backward()
+        total, count, pending = total + loss.item() * len(inputs), count + len(inputs), pending + 1
+        if pending == accumulate:
+            optimizer.step()
+            optimizer.zero_grad()
+            pending = 0
+    if pending and leftover:
+        optimizer.step()
+        optimizer.zero_grad()
+    return total / count
+
+
+@checker
+def check_accumulating_epoch(train_one_epoch_accumulating) -> bool:
+    """``train_one_epoch_accumulating(model, loss_fn, optimizer, loader, accumulate) -> float``: one epoch
+    that steps once every ``accumulate`` batches (and once more for a last, incomplete group), on the
+    gradient of the mean of those batches' losses; returns the epoch's mean loss per sample."""
+    name = "check_accumulating_epoch"
+    base = _epoch_cases()
+    cases = [dict(base[0], accumulate=1, desc=base[0]["desc"] + ", accumulate=1"),
+             dict(base[0], accumulate=2, desc=base[0]["desc"] + ", accumulate=2"),
+             dict(base[0], accumulate=3, desc=base[0]["desc"] + ", accumulate=3 (8 batches: a group of 2 left)"),
+             dict(base[2], accumulate=4, desc=base[2]["desc"] + ", accumulate=4")]
+
+    def params_after(case, **variant):
+        model, loss_fn, loader = case["build"]()
+        loss = _accumulating_reference(model, loss_fn, case["opt"](model.parameters()), loader, case["accumulate"],
+                                       **variant)
+        return loss, [np.array(p.data, copy=True) for p in model.parameters()]
+
+    def expect(case):
+        return (params_after(case), params_after(case, scale=False), params_after(case, leftover=False))
+
+    def same(params, expected):
+        return all(np.allclose(np.asarray(a.data), b, rtol=1e-9, atol=1e-12) for a, b in zip(params, expected))
+
+    def check(case, want):
+        (expected, expected_params), (_, unscaled), (_, no_leftover) = want
+        model, loss_fn, loader = case["build"]()
+        got = _as_float(_value(train_one_epoch_accumulating, model, loss_fn, case["opt"](model.parameters()),
+                               loader, case["accumulate"]), "a number (the epoch's mean loss)")
+        params = list(model.parameters())
+        if not same(params, expected_params):
+            if same(params, unscaled):
+                hint = "the step should see the mean over the group, not the sum: backward on loss / accumulate."
+            elif same(params, no_leftover):
+                hint = "the last group is incomplete: step (and zero_grad) once more after the loop."
+            else:
+                hint = ("zero_grad only after a step (gradients must add up within a group), and step every "
+                        "`accumulate` batches.")
+            return "the parameters after the epoch differ from the reference", hint
+        if not math.isclose(got, expected, rel_tol=RTOL, abs_tol=1e-12):
+            return (f"returned {got:.10g}, expected {expected:.10g} (the parameters are right)",
+                    _precision_hint(expected, got) or "record the unscaled loss.item() * len(inputs), as fit does.")
+        return None
+
+    return _run(name, "the accumulating reference", cases, check, expect=expect)
 
 
 # ------------------------------------------------------------------- 10

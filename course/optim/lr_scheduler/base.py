@@ -26,6 +26,7 @@ import math
 import numbers
 import reprlib
 import warnings
+import weakref
 
 __all__ = ["LRScheduler", "MissingKeyError"]
 
@@ -406,24 +407,44 @@ BASE_STATE_CHECKS = {
 class _StepTracker:
     """Replaces ``optimizer.step`` and notes each call in ``optimizer._opt_called``.
 
-    torch wraps the bound method in a closure over a weak reference; a closure cannot be
-    pickled or deep-copied safely, so this is a small object holding the optimizer and the
-    plain function instead (a reference cycle that the garbage collector handles).
+    Like torch's wrapper it holds the optimizer weakly, so the optimizer and its ``step`` make
+    no reference cycle: a deleted optimizer (and its schedulers) is freed at once, without
+    the garbage collector.  A small object rather than torch's closure, so that it pickles and
+    deep-copies: its state holds the optimizer itself (pickle's memo handles the loop) and
+    the plain function, so unpickling never re-reads ``optimizer.step``.
     """
 
     _wrapped_by_lr_sched = True
 
     def __init__(self, optimizer, step):
-        self.optimizer = optimizer
-        # a bound method is stored as its function, so pickling never re-reads optimizer.step
+        self._optimizer = weakref.ref(optimizer)
+        # a bound method is stored as its function
         self.bound = getattr(step, "__self__", None) is optimizer
         self.func = step.__func__ if self.bound else step
         self.__doc__ = getattr(step, "__doc__", None)
 
+    @property
+    def optimizer(self):
+        return self._optimizer()
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state["_optimizer"] = self._optimizer()
+        return state
+
+    def __setstate__(self, state):
+        state = dict(state)
+        optimizer = state.pop("_optimizer", None)
+        if optimizer is None:  # an older pickle held it strongly, as ``optimizer``
+            optimizer = state.pop("optimizer", None)
+        self.__dict__.update(state)
+        self._optimizer = weakref.ref(optimizer)
+
     def __call__(self, *args, **kwargs):
-        self.optimizer._opt_called = True
+        optimizer = self._optimizer()
+        optimizer._opt_called = True
         if self.bound:
-            return self.func(self.optimizer, *args, **kwargs)
+            return self.func(optimizer, *args, **kwargs)
         return self.func(*args, **kwargs)
 
     def __repr__(self):

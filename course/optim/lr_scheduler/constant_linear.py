@@ -66,7 +66,7 @@ class LinearLR(LRScheduler):
         optimizer: wrapped optimizer.
         start_factor (float): in (0, 1]. Default: 1/3.
         end_factor (float): in [0, 1]. Default: 1.0.
-        total_iters (int): length of the ramp in epochs (>= 1). Default: 5.
+        total_iters (int): length of the ramp in epochs (>= 0; 0 keeps start_factor, as torch). Default: 5.
         last_epoch (int): index of the last epoch. Default: -1.
 
     Example:
@@ -79,7 +79,7 @@ class LinearLR(LRScheduler):
         **BASE_STATE_CHECKS,
         "start_factor": state_real(0, 1, low_open=True),
         "end_factor": state_real(0, 1),
-        "total_iters": state_int(1),
+        "total_iters": state_int(0),
     }
 
     def __init__(
@@ -99,7 +99,7 @@ class LinearLR(LRScheduler):
             raise ValueError(
                 f"Ending multiplicative factor expected to be between 0 and 1, but got end_factor={end_factor!r}."
             )
-        check_int("total_iters", total_iters, 1)
+        check_int("total_iters", total_iters, 0)  # 0 as torch: the lr stays at start_factor
         self.start_factor = start_factor
         self.end_factor = end_factor
         self.total_iters = total_iters
