@@ -3,7 +3,8 @@
     python3 benchmarks/bench_optim.py            # torch is used when importable
     python3 benchmarks/bench_optim.py --rounds 9 --only Adam
 
-Shapes: (a) 1 tensor of 10M float32, (b) 500 tensors of 20k, (c) 2000 tensors of 100.
+Shapes: (a) 1 tensor of 10M float32, (b) 500 tensors of 20k, (c) 2000 tensors of 100; Muon and
+Adafactor, which work on matrices, get (m) 8 matrices of 256x256 and (n) 1 of 1024x512 instead.
 All contenders of one case are timed interleaved, round after round, in this process,
 each block of timed steps after 30 ms of its own untimed steps (see ``warm_up``);
 the table shows medians, the ratios and the spread (max/min over rounds) of course's time.
@@ -29,7 +30,9 @@ except ImportError:
     torch = None
 
 WARM_UP = 0.03  # seconds of untimed steps before each timed block (see warm_up)
-SHAPES = {"a": [(10_000_000,)], "b": [(20_000,)] * 500, "c": [(100,)] * 2000}
+SHAPES = {"a": [(10_000_000,)], "b": [(20_000,)] * 500, "c": [(100,)] * 2000,
+          "m": [(256, 256)] * 8, "n": [(1024, 512)]}
+MATRIX_ONLY = {"Muon", "Adafactor"}  # timed on the matrix shapes (m, n), the others on a, b, c
 # name -> (kwargs, bytes moved per parameter: reads and writes of p, grad and state, float32)
 OPTIMIZERS = {
     "Adam": (dict(lr=1e-3), 28),
@@ -37,6 +40,10 @@ OPTIMIZERS = {
     "SGD": (dict(lr=1e-3, momentum=0.9), 20),
     "RMSprop": (dict(lr=1e-3), 20),
     "Adagrad": (dict(lr=1e-3), 20),
+    # not bandwidth-bound: Muon's Newton-Schulz is 15 matrix products (emulated bfloat16 here),
+    # Adafactor's step reduces rows and columns; their floor column is only a lower bound
+    "Muon": (dict(lr=1e-3), 20),
+    "Adafactor": (dict(lr=1e-3), 16),
 }
 TARGETS = {("Adam", "a"): ("default", 0.5), ("Adam", "c"): ("default", 0.1),
            ("SGD", "a"): ("fused", 1.5), ("RMSprop", "a"): ("default", 0.6)}
@@ -108,7 +115,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--rounds", type=int, default=7)
     ap.add_argument("--only", nargs="*", default=list(OPTIMIZERS))
-    ap.add_argument("--shapes", default="abc")
+    ap.add_argument("--shapes", default="abcmn")
     args = ap.parse_args()
     bw = bandwidth(args.rounds)
     print(f"numpy {np.__version__}, torch {torch.__version__ if torch else 'absent'}"
@@ -117,6 +124,8 @@ def main():
           f" {'/torch':>7} {'/fused':>7} {'/floor':>7}  target")
     for name in args.only:
         for shape_key in args.shapes:
+            if (shape_key in "mn") != (name in MATRIX_ONLY):
+                continue
             shapes = SHAPES[shape_key]
             numel = sum(int(np.prod(s)) for s in shapes)
             steps = 3 if numel > 5e6 else 10

@@ -14,6 +14,14 @@ own, and the ``check_*(fn)`` call that names each one).  The wrong functions are
 * the classic mistakes of each exercise (off-by-one in step counts, missing bias correction,
   eps in the wrong place, wrong sign, ...).
 
+A count (``check_per_step_t_max``) gets its own corruptions (off by one, half a step, nan, a
+complex or a string count, ...), a ratio checked to 1e-4 (``check_adam_first_step_ratio``) the
+float ones beyond that tolerance, and the checker of a value (``check_loop_bugs``, which gets the
+answers dict itself) wrong values: each loop given another bug, swapped loops, wrong keys, wrong
+types, and values whose own ``__eq__`` or ``__iter__`` tries to fool it.  After every check, right
+or wrong, the data the checkers compute their expected answers from is as it was.  The wrong
+answers a checker still accepts are marked ``xfail(strict=True)`` in ``KNOWN_GAPS``, with why.
+
 ``python tests/test_checkers_adversarial.py`` prints the table: wrong functions per checker, and
 how many each checker accepts.
 """
@@ -37,7 +45,9 @@ import course
 from course import lr_finder, optim
 from course.classroom import exercises as E
 from course.classroom import memory_traffic, rates
-from course.data import DataLoader
+from course.classroom.digits_runs import digits_data
+from course.classroom.exercises import practice as pe
+from course.data import DataLoader, TensorDataset
 from course.optim import lr_scheduler as S
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -48,7 +58,8 @@ HANG_LIMIT = 0.3  # seconds: the time limit the checkers get for the functions t
 
 # ----------------------------------------------------------------- the references
 def reference_solutions() -> dict:
-    """checker name -> the function the solutions notebook passes to it."""
+    """checker name -> the function (or, for a checker of values, the value) that the solutions
+    notebook passes to it.  A value is the one its cell assigns, from ``course`` imports only."""
     refs = {}
     for path in sorted((ROOT / "notebooks" / "solutions").glob("*.ipynb")):
         namespace = {"np": np, "math": math}
@@ -56,14 +67,21 @@ def reference_solutions() -> dict:
             if cell["cell_type"] != "code":
                 continue
             tree = ast.parse("".join(cell["source"]))
-            defs = [node for node in tree.body if isinstance(node, ast.FunctionDef)]
-            if defs:
-                exec(compile(ast.Module(body=defs, type_ignores=[]), str(path), "exec"), namespace)
-            for node in ast.walk(tree):
-                if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Name):
-                    name = getattr(node.func, "id", None) or getattr(node.func, "attr", "")
-                    if name.startswith("check_") and callable(namespace.get(node.args[0].id)):
-                        refs[name] = namespace[node.args[0].id]  # (a checker of values gets no function)
+            calls = [node for node in ast.walk(tree) if isinstance(node, ast.Call) and node.args
+                     and isinstance(node.args[0], ast.Name)]
+            passed = {node.args[0].id for node in calls}
+            kept = [node for node in tree.body if isinstance(node, ast.FunctionDef)
+                    or (isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "course")
+                    or (isinstance(node, ast.Assign) and len(node.targets) == 1
+                        and isinstance(node.targets[0], ast.Name) and node.targets[0].id in passed)]
+            if kept:
+                exec(compile(ast.Module(body=kept, type_ignores=[]), str(path), "exec"), namespace)
+            values = {node.targets[0].id for node in kept if isinstance(node, ast.Assign)}
+            for node in calls:
+                name = getattr(node.func, "id", None) or getattr(node.func, "attr", "")
+                arg = node.args[0].id
+                if name.startswith("check_") and (callable(namespace.get(arg)) or arg in values):
+                    refs[name] = namespace[arg]
     return refs
 
 
@@ -79,10 +97,7 @@ REF = reference_solutions()
 # reference is the one their old solutions gave
 REF.setdefault("check_train_one_epoch", _train_one_epoch)
 REF.setdefault("check_accuracy", _accuracy)
-# 09's new checkers are tested with their wrong answers in tests/test_exercises_practice.py;
-# this adversarial suite does not cover them yet
-NOT_YET = {"check_per_step_t_max", "check_loop_bugs", "check_adam_first_step_ratio", "check_accumulating_epoch"}
-CHECKERS = [name for name in E.__all__ if name.startswith("check_") and name not in NOT_YET]
+CHECKERS = [name for name in E.__all__ if name.startswith("check_")]
 
 # what each exercise returns
 KIND = {
@@ -90,13 +105,17 @@ KIND = {
                      "check_rmsprop_step", "check_adam_step", "check_adamw_step", "check_lion_step",
                      "check_adadelta_step", "check_minibatch_gradient"], "arrays"),
     **dict.fromkeys(["check_stable_lr", "check_step_lr", "check_cosine_lr", "check_warmup_cosine",
-                     "check_train_one_epoch", "check_accuracy", "check_roofline_time"], "scalar"),
+                     "check_train_one_epoch", "check_accuracy", "check_roofline_time",
+                     "check_accumulating_epoch"], "scalar"),
     "check_optimal_momentum": "pair",
     "check_exponential_lrs": "list", "check_smooth_losses": "list",
     "check_epoch_batches": "batches",
     "check_is_better": "bool",
     "check_drop_epochs": "epochs",
     "check_momentum_step_inplace": "inplace",
+    "check_per_step_t_max": "count",  # a whole number: a whole float is right, 540.5 or 541 is not
+    "check_adam_first_step_ratio": "ratio",  # a float checked to 1e-4 (eps moves the truth by < 1e-5)
+    "check_loop_bugs": "diagnosis",  # a value, not a function: {"A": bug, "B": bug, "C": bug}
 }
 # the checkers whose arguments include floats, for "computes in float32"
 FLOAT_ARGS = {"check_gd_step", "check_momentum_step", "check_nesterov_step", "check_adagrad_step",
@@ -107,7 +126,7 @@ FLOAT_ARGS = {"check_gd_step", "check_momentum_step", "check_nesterov_step", "ch
 
 
 def test_every_checker_has_its_reference():
-    assert sorted(set(REF) - NOT_YET) == sorted(CHECKERS) and set(KIND) == set(CHECKERS)
+    assert sorted(REF) == sorted(CHECKERS) and set(KIND) == set(CHECKERS)
 
 
 # ----------------------------------------------------------------- undoing patches
@@ -127,9 +146,38 @@ def undo_all():
         UNDO.pop()()
     E.DROP_EXERCISE.clear()
     E.DROP_EXERCISE.update(copy.deepcopy(_DROP))
+    pe._LOOP_ANSWERS.clear()
+    pe._LOOP_ANSWERS.update(_REFERENCE_DATA["practice._LOOP_ANSWERS"])
+    for now, then in zip(_digits_arrays(), _REFERENCE_DATA["the cached digits of check_accumulating_epoch"]):
+        now[...] = then
+
+
+def _digits_arrays():
+    (X, y), (Xv, yv) = digits_data(2)  # the (cached, shared) digits the accumulating checker trains on
+    return [X, y, Xv, yv]
+
+
+def reference_data() -> dict:
+    """A copy of the data the checkers compute their expected answers from (or show): whatever a
+    wrong answer does, it must be the same after the check."""
+    return copy.deepcopy({
+        "DROP_EXERCISE": E.DROP_EXERCISE, "LOOP_BUGS": E.LOOP_BUGS, "practice._LOOP_ANSWERS": pe._LOOP_ANSWERS,
+        "practice._LOOP_HINTS": pe._LOOP_HINTS, "practice._MACHINES": pe._MACHINES,
+        "memory_traffic.MACHINES": memory_traffic.MACHINES,
+        "the cached digits of check_accumulating_epoch": _digits_arrays()})
+
+
+def assert_same_data(before, after):
+    assert before.keys() == after.keys()
+    for key in before:
+        if key.startswith("the cached digits"):
+            assert all(np.array_equal(a, b) for a, b in zip(before[key], after[key])), f"{key} changed"
+        else:
+            assert before[key] == after[key], f"{key} changed"
 
 
 _DROP = copy.deepcopy(E.DROP_EXERCISE)
+_REFERENCE_DATA = reference_data()
 
 
 @pytest.fixture(autouse=True)
@@ -174,6 +222,44 @@ WRONG_RESULTS = {
     "rounded to 4 digits": on_leaves(lambda a: np.vectorize(_round4)(a), _round4),
     "integers": on_leaves(lambda a: a.astype(np.int64), int),
 }
+# a count (check_per_step_t_max): a whole float or numpy integer is the same count; the rest is not
+WRONG_COUNTS = {
+    "off by one: + 1": lambda x: x + 1,
+    "off by one: - 1": lambda x: x - 1,
+    "half a step more": lambda x: x + 0.5,
+    "a float off by 1e-9": lambda x: float(x) + 1e-9,
+    "negative": lambda x: -x,
+    "zero": lambda x: 0,
+    "nan": lambda x: math.nan,
+    "inf": lambda x: math.inf,
+    "-inf": lambda x: -math.inf,
+    "huge": lambda x: 10 ** 400,
+    "complex, imaginary part 0": lambda x: complex(x),
+    "complex, imaginary part 0 (numpy)": lambda x: np.complex128(x),
+    "complex, imaginary part 1e-3": lambda x: x + 1e-3j,
+    "a string": lambda x: str(x),
+    "a bool": lambda x: bool(x),
+    "a one-element list": lambda x: [x],
+    "a one-element array": lambda x: np.array([x]),
+    "an object array": lambda x: np.array(x, dtype=object),
+    "a numpy bool": lambda x: np.bool_(x),
+    "a numpy int8 that wrapped around": lambda x: np.array(x).astype(np.int8)[()],
+}
+RIGHT_COUNTS = {
+    "numpy int64": np.int64,
+    "a whole float": float,
+    "numpy float64": np.float64,
+}
+# a ratio checked to 1e-4 (check_adam_first_step_ratio): the float corruptions beyond that tolerance
+WRONG_RATIOS = {label: f for label, f in {
+    "off by 1e-3 relative": on_leaves(lambda a: a * (1 + 1e-3), lambda x: float(x) * (1 + 1e-3)),
+    "off by 3e-4 relative (three times the tolerance)": on_leaves(lambda a: a * (1 + 3e-4),
+                                                                  lambda x: float(x) * (1 + 3e-4)),
+    "rounded to 3 digits": on_leaves(lambda a: a, lambda x: float(f"{float(x):.3g}")),
+    "float16": on_leaves(lambda a: a.astype(np.float16), np.float16),
+    "a one-element array": on_leaves(lambda a: a, lambda x: np.array([x])),
+    "a string of the number": on_leaves(lambda a: a, lambda x: f"{float(x):.17g}"),
+    **WRONG_RESULTS}.items() if label not in ("off by 1e-6 relative", "rounded to 4 digits")}
 RIGHT_RESULTS = {
     "within 1e-13 relative": on_leaves(lambda a: a * (1 + 1e-13) if a.dtype.kind == "f" else a,
                                        lambda x: float(x) * (1 + 1e-13)),
@@ -185,6 +271,8 @@ def corrupt(out, kind):
     """A wrong answer near the right one."""
     if kind == "bool":
         return not out
+    if kind == "count":
+        return out + 1
     if kind == "epochs":
         return [e + 1 for e in out]
     return leaves(out, on_leaves(lambda a: a + 1 if a.dtype.kind in "iu" else a * 1.001 + 1e-3,
@@ -213,9 +301,12 @@ def to64(out):
 def generic_wrong(name, ref):
     """label -> (wrong function, time limit or None)."""
     kind = KIND[name]
+    if kind == "diagnosis":
+        return {label: (value, None) for label, value in diagnosis_wrong(ref).items()}
     out = {}
-    if kind in ("arrays", "scalar", "pair", "list", "batches"):
-        for label, f in WRONG_RESULTS.items():
+    results = {"count": WRONG_COUNTS, "ratio": WRONG_RATIOS}.get(kind, WRONG_RESULTS)
+    if kind in ("arrays", "scalar", "pair", "list", "batches", "count", "ratio"):
+        for label, f in results.items():
             if kind == "batches" and label == "integers":
                 continue  # the indices are integers already
 
@@ -275,7 +366,7 @@ def generic_wrong(name, ref):
         for k, param in enumerate(params):
             def frozen(*args, _k=k, _p=param, _first={}, **kwargs):
                 args = list(args)
-                if _p.kind == _p.KEYWORD_ONLY:
+                if _p.kind == _p.KEYWORD_ONLY or _p.name in kwargs:
                     kwargs[_p.name] = _first.setdefault("v", _copy(kwargs[_p.name]))
                 else:
                     args[_k] = _first.setdefault("v", _copy(args[_k]))
@@ -296,7 +387,20 @@ def generic_wrong(name, ref):
 
 def generic_right(name, ref):
     kind = KIND[name]
+    if kind == "diagnosis":
+        return {"the reference solution": ref, **diagnosis_right(ref)}
     out = {"the reference solution": ref}
+    if kind in ("count", "ratio"):
+        rights = RIGHT_COUNTS if kind == "count" else {
+            **RIGHT_RESULTS, "within 1e-6 relative (eps moves the truth by more)": lambda x: float(x) * (1 + 1e-6)}
+        for label, f in rights.items():
+            def fn(*args, _f=f, **kwargs):
+                return _f(ref(*args, **kwargs))
+            out[label] = fn
+    if kind == "ratio":
+        def float32_inside(*args, **kwargs):  # float32 rounding (~1e-7) is far below the tolerance
+            return float(ref(*(f32(a) for a in args), **kwargs))
+        out["computes in float32, returns a float"] = float32_inside
     if kind in ("arrays", "scalar", "pair", "list", "batches"):
         for label, f in RIGHT_RESULTS.items():
             if kind == "batches" and label.startswith("within"):
@@ -336,6 +440,83 @@ def _signed(fns, ref):
             fn = functools.wraps(ref)(fn)
         out[label] = fn if limit is None else (fn, limit)
     return out
+
+
+# ----------------------------------------------------------------- a checker of values
+class _EqualsEverything(str):
+    """A string that says it equals every string (and differs from none)."""
+
+    def __eq__(self, other):
+        return True
+
+    def __ne__(self, other):
+        return False
+
+    __hash__ = str.__hash__
+
+
+class _RewritesTheKey(dict):
+    """A dict that, once the checker looks at its keys, rewrites the checker's answer key to agree."""
+
+    def __iter__(self):
+        for loop, bug in dict.items(self):
+            pe._LOOP_ANSWERS[loop] = bug
+        return dict.__iter__(self)
+
+
+def diagnosis_wrong(right):
+    """label -> a wrong value for ``check_loop_bugs``."""
+    bugs, loops = E.LOOP_BUGS, sorted(right)
+    out = {}
+    for loop in loops:  # each loop given each bug that is not its own
+        for bug in bugs:
+            if bug != right[loop]:
+                out[f"loop {loop}: {bug!r}"] = dict(right, **{loop: bug})
+    a, b, c = (right[k] for k in loops)
+    out |= {
+        "A and B swapped": {"A": b, "B": a, "C": c},
+        "the bugs shifted by one loop": {"A": b, "B": c, "C": a},
+        "A's bug everywhere": {"A": a, "B": a, "C": a},
+        "lower-case keys": {k.lower(): v for k, v in right.items()},
+        "keys 0, 1, 2": dict(enumerate(right[k] for k in loops)),
+        "an extra loop D": dict(right, D=bugs[3]),
+        "loop C missing": {"A": a, "B": b},
+        "an empty dict": {},
+        "indices into LOOP_BUGS": {k: bugs.index(v) for k, v in right.items()},
+        "a trailing space": {k: v + " " for k, v in right.items()},
+        "capitalised": {k: v.capitalize() if v[0].islower() else v.lower() for k, v in right.items()},
+        "bytes": {k: v.encode() for k, v in right.items()},
+        "one-element lists": {k: [v] for k, v in right.items()},
+        "the three bugs as a list": [a, b, c],
+        "the three bugs as a tuple": (a, b, c),
+        "a set": {a, b, c},
+        "A's bug, a string": a,
+        "LOOP_BUGS itself": bugs,
+        "None": None,
+        "...": ...,
+        "... for B": dict(right, B=...),
+        "None for C": dict(right, C=None),
+        "a function that returns the answers": lambda: dict(right),
+        "one-element numpy arrays": {k: np.array([v]) for k, v in right.items()},
+        "the three bugs as a numpy array": np.array([a, b, c]),
+        "a two-element numpy array for A": dict(right, A=np.array([a, b])),
+        "a string that equals every string": {k: _EqualsEverything("?") for k in loops},
+        "a dict that rewrites the checker's answer key": _RewritesTheKey(right, B=bugs[3]),
+    }
+    return out
+
+
+def diagnosis_right(right):
+    import collections
+
+    loops = sorted(right)
+    return {
+        "the strings typed anew": {k: "".join(list(v)) for k, v in right.items()},
+        "keys in another order": {k: right[k] for k in reversed(loops)},
+        "an OrderedDict": collections.OrderedDict(right),
+        "numpy str_ values": {k: np.str_(v) for k, v in right.items()},
+        "dict(zip(...))": dict(zip(loops, [right[k] for k in loops])),
+    }
 
 
 # ----------------------------------------------------------------- patching the reference
@@ -513,7 +694,90 @@ def sabotage_accuracy(logits, targets, _done=[False]):
     return 100 * float(np.mean(np.argmax(logits, axis=1) == targets))
 
 
+def sabotage_per_step(n_train, batch_size, epochs, drop_last=False, _done=[False]):
+    """Right on the first case; then makes every DataLoader drop its last batch, and answers so."""
+    if not _done[0]:
+        _done[0] = True
+        patch(DataLoader, "__len__", lambda self: len(self.dataset) // self.batch_size)
+        return REF["check_per_step_t_max"](n_train, batch_size, epochs, drop_last=drop_last)
+    return n_train // batch_size * epochs
+
+
+def sabotage_adam_ratio(lr, weight, _done=[False]):
+    """Right on the first case; then doubles every step of course.optim.Adam, and answers so."""
+    if not _done[0]:
+        _done[0] = True
+        original = optim.Adam.step
+
+        def step(self, *a, **k):
+            old = [np.array(p.data, copy=True) for group in self.param_groups for p in group["params"]]
+            loss = original(self, *a, **k)
+            for before, p in zip(old, [p for group in self.param_groups for p in group["params"]]):
+                p.data[...] = before + 2 * (np.asarray(p.data) - before)
+            return loss
+        patch(optim.Adam, "step", step)
+        return REF["check_adam_first_step_ratio"](lr, weight)
+    return 2 * REF["check_adam_first_step_ratio"](lr, weight)
+
+
+def sabotage_accumulating(model, loss_fn, optimizer, loader, accumulate, _done=[False]):
+    """Right on the first case; then makes SGD and Adam do nothing, and trains with them."""
+    if not _done[0]:
+        _done[0] = True
+        result = REF["check_accumulating_epoch"](model, loss_fn, optimizer, loader, accumulate)
+        for cls in (optim.SGD, optim.Adam):
+            patch(cls, "step", lambda self, closure=None: None)
+        return result
+    return REF["check_accumulating_epoch"](model, loss_fn, optimizer, loader, accumulate)
+
+
+def scribbles_on_the_digits(model, loss_fn, optimizer, loader, accumulate, _done=[False]):
+    """Right on the first case, then zeroes the cached digits that the checker copies its data from."""
+    result = REF["check_accumulating_epoch"](model, loss_fn, optimizer, loader, accumulate)
+    if not _done[0]:
+        _done[0] = True
+        digits_data(2)[0][0][...] = 0.0
+    return result
+
+
+def test_the_cached_digits_cannot_be_scribbled_on():
+    """digits_data gives fresh copies: a learner's function that zeroes what it got changes
+    nothing that a later check (or exercise) reads."""
+    before = digits_data(2)[0][0].copy()
+    scribbles_on_the_digits.__defaults__[0][0] = False
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert E.check_accumulating_epoch(scribbles_on_the_digits) is True, out.getvalue()
+    np.testing.assert_array_equal(digits_data(2)[0][0], before)
+    assert np.any(before != 0)
+
+
 # ----------------------------------------------------------------- the classic mistakes
+def _accumulating(model, loss_fn, optimizer, loader, accumulate, *, zero_each=False, from_zero=False,
+                  record_scaled=False, weighted=True, every_batch=False, never=False, epochs=1):
+    total, count, losses, pending = 0.0, 0, [], 0
+    optimizer.zero_grad()
+    for _ in range(epochs):
+        for i, (inputs, targets) in enumerate(loader):
+            if zero_each:
+                optimizer.zero_grad()
+            loss = loss_fn(model(inputs), targets)
+            (loss / accumulate).backward()
+            item = loss.item() / accumulate if record_scaled else loss.item()
+            total, count, pending = total + item * len(inputs), count + len(inputs), pending + 1
+            losses.append(item)
+            due = i % accumulate == 0 if from_zero else pending == accumulate
+            if not never and (due or every_batch):
+                optimizer.step()
+                optimizer.zero_grad()
+                pending = 0
+        if pending and not never and not from_zero:
+            optimizer.step()
+            optimizer.zero_grad()
+            pending = 0
+    return total / count if weighted else sum(losses) / len(losses)
+
+
 def _adam_parts(p, g, m, v, t, lr, b1, b2, eps):
     m = b1 * m + (1 - b1) * g
     v = b2 * v + (1 - b2) * g * g
@@ -678,6 +942,48 @@ def _drop_patches_scheduler():
 
 
 SPECIFIC_WRONG = {
+    "check_per_step_t_max": {
+        "counts epochs": lambda n, b, e, drop_last=False: e,
+        "counts the batches of one epoch": lambda n, b, e, drop_last=False: math.ceil(n / b),
+        "always rounds down": lambda n, b, e, drop_last=False: n // b * e,
+        "always rounds up (ignores drop_last)": lambda n, b, e, drop_last=False: math.ceil(n / b) * e,
+        "drop_last the wrong way round": lambda n, b, e, drop_last=False: REF["check_per_step_t_max"](
+            n, b, e, drop_last=not drop_last),
+        "n / b * e, not whole": lambda n, b, e, drop_last=False: n / b * e,
+        "round(n / b) * e": lambda n, b, e, drop_last=False: round(n / b) * e,
+        "n // b + 1 batches": lambda n, b, e, drop_last=False: (n // b + 1) * e,
+        "the number of samples": lambda n, b, e, drop_last=False: n * e,
+        "all epochs' samples in batches": lambda n, b, e, drop_last=False: (
+            n * e // b if drop_last else math.ceil(n * e / b)),
+        "patches DataLoader.__len__ for later cases": sabotage_per_step,
+    },
+    "check_adam_first_step_ratio": {
+        "lr / ||w||": lambda lr, w: lr / np.linalg.norm(w),
+        "lr * n / ||w||": lambda lr, w: lr * w.size / np.linalg.norm(w),
+        "upside down": lambda lr, w: np.linalg.norm(w) / (lr * math.sqrt(w.size)),
+        "the step's norm, not the ratio": lambda lr, w: lr * math.sqrt(w.size),
+        "the squared ratio": lambda lr, w: lr ** 2 * w.size / np.linalg.norm(w) ** 2,
+        "the L1 norm of w": lambda lr, w: lr * math.sqrt(w.size) / np.abs(w).sum(),
+        "lr / max |w|": lambda lr, w: lr / np.abs(w).max(),
+        "the number of rows, not of entries": lambda lr, w: lr * math.sqrt(w.shape[0]) / np.linalg.norm(w),
+        "no bias correction: (1 - beta1) / sqrt(1 - beta2)": lambda lr, w: (
+            lr * math.sqrt(w.size) / np.linalg.norm(w) * 0.1 / math.sqrt(0.001)),
+        "SGD's ratio with g = w": lambda lr, w: lr,
+        "patches course.optim.Adam for later cases": sabotage_adam_ratio,
+    },
+    "check_accumulating_epoch": {
+        "the loss not scaled": lambda *a: pe._accumulating_reference(*a, scale=False),
+        "no step for the incomplete last group": lambda *a: pe._accumulating_reference(*a, leftover=False),
+        "ignores accumulate (one epoch of fit)": lambda m, l, o, d, a: _train(m, l, o, d),
+        "zero_grad every batch": lambda *a: _accumulating(*a, zero_each=True),
+        "off by one: steps after batch 0, accumulate, 2 accumulate, ...": lambda *a: _accumulating(*a, from_zero=True),
+        "records the scaled loss": lambda *a: _accumulating(*a, record_scaled=True),
+        "the mean of the batch losses": lambda *a: _accumulating(*a, weighted=False),
+        "steps every batch, on the scaled loss": lambda *a: _accumulating(*a, every_batch=True),
+        "never steps": lambda *a: _accumulating(*a, never=True),
+        "two epochs": lambda *a: _accumulating(*a, epochs=2),
+        "patches SGD and Adam for later cases": sabotage_accumulating,
+    },
     "check_gd_step": {
         "wrong sign": lambda p, g, lr: p + lr * g,
         "forgets the lr": lambda p, g, lr: p - g,
@@ -927,7 +1233,47 @@ SPECIFIC_WRONG = {
 }
 
 # ----------------------------------------------------------------- right variants
+def _accumulating_zero_first(model, loss_fn, optimizer, loader, accumulate):
+    total, count, pending = 0.0, 0, 0
+    for inputs, targets in loader:
+        if pending == 0:
+            optimizer.zero_grad()
+        loss = loss_fn(model(inputs), targets)
+        (loss / accumulate).backward()
+        total, count, pending = total + loss.item() * len(inputs), count + len(inputs), pending + 1
+        if pending == accumulate:
+            optimizer.step()
+            pending = 0
+    if pending:
+        optimizer.step()
+    return total / count
+
+
+def _real_adam_ratio(lr, w):
+    from course.tensor import Parameter
+    p = Parameter(w.copy())
+    p.grad = np.ones_like(w)
+    optim.Adam([p], lr=lr).step()
+    return float(np.linalg.norm(np.asarray(p.data) - w) / np.linalg.norm(w))
+
+
 SPECIFIC_RIGHT = {
+    "check_per_step_t_max": {
+        "-(-n // b)": lambda n, b, e, drop_last=False: (n // b if drop_last else -(-n // b)) * e,
+        "len(range(...))": lambda n, b, e, drop_last=False: len(range(0, n - b + 1 if drop_last else n, b)) * e,
+        "len of a course DataLoader": lambda n, b, e, drop_last=False: len(DataLoader(
+            TensorDataset(np.zeros((n, 1)), np.zeros(n)), batch_size=b, drop_last=drop_last)) * e,
+    },
+    "check_adam_first_step_ratio": {
+        "lr / RMS(w)": lambda lr, w: lr / float(np.sqrt(np.mean(w ** 2))),
+        "a real Adam step with gradient 1": _real_adam_ratio,
+        "scribbles over its weight after using it": lambda lr, w: (
+            REF["check_adam_first_step_ratio"](lr, w), w.__imul__(0))[0],
+    },
+    "check_accumulating_epoch": {
+        "the loop of the wrong variants, with no slip": lambda m, l, o, d, a: _accumulating(m, l, o, d, a),
+        "zero_grad before each group's first batch": lambda m, l, o, d, a: _accumulating_zero_first(m, l, o, d, a),
+    },
     "check_gd_step": {"p + (-lr) * g": lambda p, g, lr: p + (-lr) * g,
                       "np.subtract": lambda p, g, lr: np.subtract(p, np.multiply(lr, g))},
     "check_stable_lr": {"2 / spectral norm": lambda H: 2 / np.linalg.norm(H, 2),
@@ -1035,6 +1381,13 @@ def _table():
 
 
 WRONG, RIGHT = _table()
+# wrong answers a checker still accepts (or chokes on): reported to the lead, the checkers left as they are
+KNOWN_GAPS = {}
+
+
+def _params(rows):
+    return [pytest.param(*row, marks=pytest.mark.xfail(strict=True, reason=KNOWN_GAPS[row[0], row[1]]))
+            if (row[0], row[1]) in KNOWN_GAPS else row for row in rows]
 
 
 def verdict(name, fn, limit=None):
@@ -1046,10 +1399,12 @@ def verdict(name, fn, limit=None):
     return result, buf.getvalue()
 
 
-@pytest.mark.parametrize("name, label, fn, limit", WRONG, ids=[f"{n}: {lab}" for n, lab, _, _ in WRONG])
+@pytest.mark.parametrize("name, label, fn, limit", _params(WRONG), ids=[f"{n}: {lab}" for n, lab, _, _ in WRONG])
 def test_a_wrong_function_is_rejected_with_a_clear_verdict(name, label, fn, limit):
+    before = reference_data()
     result, out = verdict(name, fn, limit)
     assert result is False, out
+    assert_same_data(before, reference_data())
     assert "Traceback" not in out and name in out, out
     assert not any(line.startswith("✓") for line in out.splitlines()), out  # no success line, not even a fake one
     if limit is not None:
@@ -1058,8 +1413,10 @@ def test_a_wrong_function_is_rejected_with_a_clear_verdict(name, label, fn, limi
 
 @pytest.mark.parametrize("name, label, fn", RIGHT, ids=[f"{n}: {lab}" for n, lab, _ in RIGHT])
 def test_the_references_and_their_rounding_variants_are_accepted(name, label, fn):
+    before = reference_data()
     result, out = verdict(name, fn)
     assert result is True, out
+    assert_same_data(before, reference_data())
     last = out.strip().splitlines()[-1]
     assert name in last and ("✓" in last or "pass" in last or "correct" in last), out
 

@@ -32,13 +32,14 @@ def test_adam_forms_equal_course_optim(form, dtype):
     np.testing.assert_allclose(p, _adam_reference(p0, grads, **hyper), rtol=1e-5 if dtype == np.float32 else 1e-12)
 
 
-def test_momentum_form_equals_sgd():
+@pytest.mark.parametrize("form", [memory_traffic.sgd_momentum_step, memory_traffic.sgd_momentum_inplace])
+def test_momentum_form_equals_sgd(form):
     rng = np.random.default_rng(1)
     p0, grads = rng.normal(size=20), [rng.normal(size=20) for _ in range(3)]
     p, buf = p0.copy(), grads[0].copy()  # torch's first step: buf = g
     p -= 0.1 * buf
     for g in grads[1:]:
-        memory_traffic.sgd_momentum_step(p, g, buf, lr=0.1, momentum=0.9)
+        form(p, g, buf, lr=0.1, momentum=0.9)
     ref = Parameter(p0.copy())
     opt = optim.SGD([ref], lr=0.1, momentum=0.9)
     for g in grads:
@@ -59,6 +60,17 @@ def test_trace_counts_follow_the_recorded_ops():
     assert inplace.flops_per_param == t.flops_per_param  # same arithmetic, fewer passes
     sgd = memory_traffic.trace(memory_traffic.sgd_step, lr=0.1)
     assert (sgd.inputs, sgd.outputs) == (2, 1) and sgd.fused_bytes_per_param(4) == 12
+
+
+def test_momentum_inplace_traffic():
+    expr = memory_traffic.trace(memory_traffic.sgd_momentum_step, lr=0.1, momentum=0.9)
+    inplace = memory_traffic.trace(memory_traffic.sgd_momentum_inplace, lr=0.1, momentum=0.9)
+    assert [op.temporary for op in inplace.ops].count(True) == inplace.temporaries == 1
+    assert not any(op.name == "copy" for op in inplace.ops)
+    # 4 passes: buf*=, buf+=, lr*buf (temporary), p-=; reads+writes of float32 each
+    assert inplace.bytes_per_param(4) == 4 * sum(op.reads + op.writes for op in inplace.ops)
+    assert inplace.bytes_per_param(4) < expr.bytes_per_param(4)
+    assert inplace.fused_bytes_per_param(4) == expr.fused_bytes_per_param(4)
 
 
 def test_traffic_and_roofline():

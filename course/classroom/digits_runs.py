@@ -36,9 +36,15 @@ def _digits_split(seed: int):
     return train_val_split(X, y, val_fraction=0.2, seed=seed)
 
 
+def _copies(split):
+    """Fresh arrays of a cached split: code that writes into what it got cannot change the cache."""
+    return tuple(tuple(a.copy() for a in part) for part in split)
+
+
 def digits_data(seed: int = 0):
-    """The digits, split 80/20 with ``seed``: ``(X_train, y_train), (X_val, y_val)`` (loaded once)."""
-    return _digits_split(seed)
+    """The digits, split 80/20 with ``seed``: ``(X_train, y_train), (X_val, y_val)`` (loaded once,
+    fresh copies each call)."""
+    return _copies(_digits_split(seed))
 
 
 @lru_cache(maxsize=1)

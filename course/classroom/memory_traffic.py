@@ -29,7 +29,8 @@ from numpy.lib.mixins import NDArrayOperatorsMixin
 
 from .. import backend
 
-__all__ = ["Machine", "MACHINES", "Op", "Trace", "trace", "sgd_step", "sgd_momentum_step", "adam_expressions",
+__all__ = ["Machine", "MACHINES", "Op", "Trace", "trace", "sgd_step", "sgd_momentum_step", "sgd_momentum_inplace",
+           "adam_expressions",
            "adam_inplace", "adam_traffic", "arithmetic_intensity", "attainable_flops", "step_time_floor", "roofline_time",
            "time_call", "measure_bandwidth", "fused_adam_kernel", "fused_adam_step"]
 
@@ -52,9 +53,9 @@ class Machine:
 
 
 MACHINES = {
-    "cpu": Machine("one core of the course's build machine (AMD EPYC)", "1 CPU core", 72e9, 100e9,
-                   "bandwidth measured once on one core (in-place a += b on 50M float32, Nov 2026; the cell below measures this machine); "
-                   "flops estimated as 32 float32 flops per cycle at about 3 GHz"),
+    "cpu": Machine("one core of the course's build machine (AMD EPYC)", "1 CPU core", 48e9, 100e9,
+                   "bandwidth: the one-thread floor that benchmarks/bench_optim.py measures, 46-51 GB/s "
+                   "(benchmarks/README.md); flops estimated as 32 float32 flops per cycle at about 3 GHz"),
     "a100": Machine("NVIDIA A100 80GB SXM", "A100", 2.039e12, 19.5e12, "datasheet (HBM2e, float32 non-tensor)"),
     "h100": Machine("NVIDIA H100 SXM", "H100", 3.35e12, 67e12, "datasheet (HBM3, float32 non-tensor)"),
 }
@@ -161,6 +162,13 @@ def sgd_momentum_step(p, g, buf, *, lr, momentum):
     """SGD with momentum (torch's convention, after the first step), as expressions."""
     buf[...] = momentum * buf + g
     p[...] = p - lr * buf
+
+
+def sgd_momentum_inplace(p, g, buf, *, lr, momentum):
+    """The same momentum step with in-place operators: one temporary (``lr * buf``), no copies."""
+    buf *= momentum
+    buf += g
+    p -= lr * buf
 
 
 def adam_expressions(p, g, m, v, *, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, step=1):

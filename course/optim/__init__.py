@@ -13,6 +13,7 @@ from .asgd import ASGD
 from .lbfgs import LBFGS
 from .lion import Lion
 from .muon import Muon
+from .adafactor import Adafactor
 from .nadam import NAdam
 from .optimizer import Optimizer
 from .radam import RAdam
@@ -24,4 +25,4 @@ from . import lr_scheduler
 from . import swa_utils  # after lr_scheduler: SWALR is a scheduler
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam",
-           "RAdam", "ASGD", "Rprop", "LBFGS", "Lion", "Muon", "AdamWScheduleFree", "SGDScheduleFree", "lr_scheduler", "swa_utils"]
+           "RAdam", "ASGD", "Rprop", "LBFGS", "Lion", "Muon", "Adafactor", "AdamWScheduleFree", "SGDScheduleFree", "lr_scheduler", "swa_utils"]

@@ -191,6 +191,10 @@ def check_accuracy(accuracy) -> bool:
 def _int_answer(got):
     if isinstance(got, bool) or not isinstance(got, (int, np.integer, float, np.floating)):
         raise _BadReturn(f"returned {type(got).__name__}, expected a whole number of steps")
+    if isinstance(got, (int, np.integer)):
+        return int(got)
+    if not math.isfinite(float(got)):  # nan, inf
+        raise _BadReturn(f"returned {got!r}, expected a whole number of steps")
     if float(got) != int(got):
         return None
     return int(got)
@@ -244,23 +248,32 @@ _LOOP_HINTS = {
 def check_loop_bugs(answers) -> bool:
     """``answers``: a dict ``{"A": bug, "B": bug, "C": bug}``, each bug one of ``LOOP_BUGS``."""
     name = "check_loop_bugs"
-    if answers is None or answers is ... or answers == {} or (
-            isinstance(answers, dict) and any(v is ... or v is None for v in answers.values())):
+    key = dict(_LOOP_ANSWERS)  # a copy: nothing the learner's object does can change the answers
+    if answers is None or answers is ...:
         return _not_yet(name)
     if not isinstance(answers, dict):
         print(f"✗ {name}: expected a dict such as {{'A': LOOP_BUGS[0], ...}}, got {type(answers).__name__}.")
         return False
-    if set(answers) != set(_LOOP_ANSWERS):
-        print(f"✗ {name}: expected the keys 'A', 'B' and 'C', got {sorted(map(str, answers))}.")
+    try:  # plain strings only: a str subclass could compare equal to anything
+        items = [(k, v) for k, v in dict.items(answers)]
+    except Exception as e:
+        print(f"✗ {name}: could not read the dict ({type(e).__name__}: {e}).")
         return False
-    for loop, bug in answers.items():
-        if bug not in LOOP_BUGS:
-            print(f"✗ {name}, loop {loop}: {bug!r} is not one of LOOP_BUGS: {list(LOOP_BUGS)}.")
+    if not items or any(v is ... or v is None for _, v in items):
+        return _not_yet(name)
+    if sorted(str(k) for k, _ in items if type(k) in (str, np.str_)) != sorted(key) or len(items) != len(key):
+        print(f"✗ {name}: expected the keys 'A', 'B' and 'C', got {sorted(map(repr, (k for k, _ in items)))}.")
+        return False
+    given = {}
+    for loop, bug in items:
+        if type(bug) not in (str, np.str_) or str(bug) not in LOOP_BUGS:
+            print(f"✗ {name}, loop {loop}: {bug!r} is not one of LOOP_BUGS (a string): {list(LOOP_BUGS)}.")
             return False
-    wrong = [loop for loop in sorted(_LOOP_ANSWERS) if answers[loop] != _LOOP_ANSWERS[loop]]
+        given[str(loop)] = str(bug)
+    wrong = [loop for loop in sorted(key) if given[loop] != key[loop]]
     if wrong:
         loop = wrong[0]
-        print(f"✗ {name}, loop {loop}: {answers[loop]!r} is not its bug"
+        print(f"✗ {name}, loop {loop}: {given[loop]!r} is not its bug"
               + (f" ({len(wrong)} of 3 wrong)." if len(wrong) > 1 else "."))
         print(f"    hint: {_LOOP_HINTS[loop]}")
         return False
