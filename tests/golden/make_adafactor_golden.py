@@ -4,8 +4,6 @@ It writes tests/golden/data/adafactor.npz: per config and dtype, the parameters 
 of 120 steps on a matrix, a 3-D array (factored over its last two dims), a vector and a scalar,
 in two groups (the second at its own lr).  The starts and grads are not stored: `draws` makes
 them again from the seed (NumPy's generator gives the same numbers on every machine)."""
-from pathlib import Path
-
 import numpy as np
 
 CONFIGS = {
@@ -52,16 +50,9 @@ def run(config, dtype, seed):
 
 
 def main():
-    out = {}
-    for name, config in CONFIGS.items():
-        for dtype in (np.float64, np.float32):
-            starts, grads, traj = run(config, dtype, seed=len(name))
-            key = f"{name}/{np.dtype(dtype).name}"
-            for i in range(len(starts)):
-                out[f"{key}/traj{i}"] = np.stack([t[i] for t in traj[9::10]])
-    path = Path(__file__).parent / "data" / "adafactor.npz"
-    np.savez_compressed(path, **out)
-    print(f"wrote {path} ({path.stat().st_size // 1024} KB)")
+    from make_muon_golden import write
+
+    write("adafactor.npz", CONFIGS, run)
 
 
 if __name__ == "__main__":

@@ -39,17 +39,23 @@ def run(config, dtype, seed):
     return starts, grads, traj
 
 
-def main():
+def write(filename, configs, run):
+    """Run every config in float64 and float32 and save every 10th step of each parameter's
+    trajectory to ``data/<filename>`` (the Adafactor generator uses it too)."""
     out = {}
-    for name, config in CONFIGS.items():
+    for name, config in configs.items():
         for dtype in (np.float64, np.float32):
             starts, grads, traj = run(config, dtype, seed=len(name))
             key = f"{name}/{np.dtype(dtype).name}"
-            for i in range(len(SHAPES)):
+            for i in range(len(starts)):
                 out[f"{key}/traj{i}"] = np.stack([t[i] for t in traj[9::10]])
-    path = Path(__file__).parent / "data" / "muon.npz"
+    path = Path(__file__).parent / "data" / filename
     np.savez_compressed(path, **out)
     print(f"wrote {path} ({path.stat().st_size // 1024} KB)")
+
+
+def main():
+    write("muon.npz", CONFIGS, run)
 
 
 if __name__ == "__main__":
