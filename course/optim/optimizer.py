@@ -789,12 +789,7 @@ class Optimizer:
 
         Atomic: a bad grad or hyperparameter raises before anything changes; should a rule
         still fail midway, every state's counters and keys are put back (see ``_undo``)."""
-        loss = None
-        if closure is not None:
-            with enable_grad():
-                loss = closure()
-        all_grads = self._checked_grads()
-        self._check_step(all_grads)
+        loss, all_grads = self._start_step(closure)
         self._begin_step()
         undo = []  # how to put the states back, should a rule fail midway
         try:
@@ -816,6 +811,17 @@ class Optimizer:
             self._undo(undo)
             raise
         return loss
+
+    def _start_step(self, closure):
+        """What every step does before its rule: ``closure()``'s loss, then the grads, checked
+        with the hyperparameters (nothing has moved if this raises)."""
+        loss = None
+        if closure is not None:
+            with enable_grad():
+                loss = closure()
+        all_grads = self._checked_grads()
+        self._check_step(all_grads)
+        return loss, all_grads
 
     def _undo(self, undo) -> None:
         """Put back what ``step`` recorded, last first: each state's keys and counters (a

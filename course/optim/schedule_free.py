@@ -41,7 +41,6 @@ computed, and may raise, before any array moves); complex parameters are refused
 """
 from __future__ import annotations
 
-from ..tensor import enable_grad
 from ._lerp import lerp_
 from .optimizer import Optimizer, _bump_version, flag, hyperparameter, is_complex, namespace, pair
 
@@ -92,12 +91,7 @@ class _ScheduleFree(Optimizer):
         Every group's counters move, also in a group without grads, as in the package."""
         if not self.param_groups[0]["train_mode"]:  # the package looks at the first group only
             raise Exception(_NOT_TRAINING)
-        loss = None
-        if closure is not None:
-            with enable_grad():
-                loss = closure()
-        all_grads = self._checked_grads()
-        self._check_step(all_grads)
+        loss, all_grads = self._start_step(closure)
         numbers = [self._numbers(g) for g in self.param_groups]  # may raise: nothing has moved
         undo = []
         try:
