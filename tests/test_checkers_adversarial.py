@@ -97,6 +97,22 @@ REF = reference_solutions()
 # reference is the one their old solutions gave
 REF.setdefault("check_train_one_epoch", _train_one_epoch)
 REF.setdefault("check_accuracy", _accuracy)
+
+
+def _old_adam_step(param, grad, exp_avg, exp_avg_sq, step, lr, beta1, beta2, eps):
+    """05's old exercise 1 (05 now asks to derive instead): one torch Adam step."""
+    exp_avg = beta1 * exp_avg + (1 - beta1) * grad
+    exp_avg_sq = beta2 * exp_avg_sq + (1 - beta2) * grad ** 2
+    denom = np.sqrt(exp_avg_sq) / np.sqrt(1 - beta2 ** step) + eps
+    return param - lr / (1 - beta1 ** step) * exp_avg / denom, exp_avg, exp_avg_sq
+
+
+def _old_adamw_step(param, grad, exp_avg, exp_avg_sq, step, lr, beta1, beta2, eps, weight_decay):
+    return _old_adam_step(param * (1 - lr * weight_decay), grad, exp_avg, exp_avg_sq, step, lr, beta1, beta2, eps)
+
+
+REF.setdefault("check_adam_step", _old_adam_step)
+REF.setdefault("check_adamw_step", _old_adamw_step)
 CHECKERS = [name for name in E.__all__ if name.startswith("check_")]
 
 # what each exercise returns
@@ -1363,6 +1379,504 @@ SPECIFIC_RIGHT = {
     "check_roofline_time": {"n * max": lambda f, b, n, bw, pk: n * max(b / bw, f / pk),
                             "np.maximum": lambda f, b, n, bw, pk: np.maximum(b * n / bw, f * n / pk)},
 }
+
+
+# ----------------------------------------------------------------- notebook 13 (training at scale)
+# its checkers' kinds, and the classic mistakes of its four exercises
+KIND.update({"check_first_rectified_step": "count", "check_scaled_lr": "scalar", "check_edge_threshold": "scalar",
+             "check_b_simple": "scalar"})
+FLOAT_ARGS |= {"check_scaled_lr", "check_edge_threshold", "check_b_simple"}
+
+
+def _rho(t, b):
+    return 2 / (1 - b) - 1 - 2 * t * b ** t / (1 - b ** t)
+
+
+def _first_t(test):
+    t = 1
+    while not test(t):
+        t += 1
+    return t
+
+
+SPECIFIC_WRONG.update({
+    "check_first_rectified_step": {
+        "the paper's first threshold, rho_t > 4": lambda b: _first_t(lambda t: _rho(t, b) > 4),
+        "counts steps from 0": lambda b: _first_t(lambda t: _rho(t, b) > 5) - 1,
+        "the last step without rectification": lambda b: _first_t(lambda t: _rho(t, b) > 5) - 1,
+        "tests rho_inf, not rho_t": lambda b: 1,
+        "no division by 1 - beta2**t": lambda b: _first_t(lambda t: 2 / (1 - b) - 1 - 2 * t * b ** t > 5),
+        "always 6 (true for the usual betas only)": lambda b: 6,
+        "an int8": lambda b: np.int8(_first_t(lambda t: _rho(t, b) > 5)),
+    },
+    "check_scaled_lr": {
+        "the rules swapped": lambda lr, b, nb, o: lr * math.sqrt(nb / b) if o == "SGD" else lr * nb / b,
+        "linear for both": lambda lr, b, nb, o: lr * nb / b,
+        "square root for both": lambda lr, b, nb, o: lr * math.sqrt(nb / b),
+        "upside down": lambda lr, b, nb, o: lr * b / nb if o == "SGD" else lr * math.sqrt(b / nb),
+        "lr unchanged": lambda lr, b, nb, o: lr,
+        "squared for Adam": lambda lr, b, nb, o: lr * nb / b if o == "SGD" else lr * (nb / b) ** 2,
+    },
+    "check_edge_threshold": {
+        "plain GD's 2 / lr": lambda lr, m: 2 / lr,
+        "momentum as a larger lr: 2 (1 - m) / lr": lambda lr, m: 2 * (1 - m) / lr,
+        "2 / (lr / (1 - m))": lambda lr, m: 2 / (lr / (1 - m)),
+        "(2 + m) / lr": lambda lr, m: (2 + m) / lr,
+        "2 (1 + m) / lr**2": lambda lr, m: 2 * (1 + m) / lr ** 2,
+        "Nesterov's limit, (2 + 2m) / (lr (1 + 2m))": lambda lr, m: (2 + 2 * m) / (lr * (1 + 2 * m)),
+    },
+    "check_b_simple": {
+        "covariance divided by N - 1": lambda g: float(np.trace(np.cov(g.T)) / (g.mean(0) @ g.mean(0))),
+        "divided by |G|, not |G|**2": lambda g: float(((g - g.mean(0)) ** 2).sum(1).mean() / np.linalg.norm(g.mean(0))),
+        "no mean subtracted": lambda g: float((g ** 2).sum(1).mean() / (g.mean(0) @ g.mean(0))),
+        "the noise of the full batch, tr(Sigma) / N": lambda g: float(
+            ((g - g.mean(0)) ** 2).sum(1).mean() / len(g) / (g.mean(0) @ g.mean(0))),
+        "upside down": lambda g: float((g.mean(0) @ g.mean(0)) / ((g - g.mean(0)) ** 2).sum(1).mean()),
+        "mean over parameters, not the trace": lambda g: float(
+            ((g - g.mean(0)) ** 2).mean() / (g.mean(0) @ g.mean(0))),
+        "the mean of per-sample noise scales": lambda g: float(np.mean(
+            ((g - g.mean(0)) ** 2).sum(1) / (g ** 2).sum(1))),
+    },
+})
+SPECIFIC_RIGHT.update({
+    "check_first_rectified_step": {
+        "a for loop, numpy int": lambda b: np.int64(next(t for t in range(1, 10_000) if _rho(t, b) > 5)),
+    },
+    "check_scaled_lr": {"** 0.5": lambda lr, b, nb, o: lr * (nb / b) ** (1 if o == "SGD" else 0.5)},
+    "check_edge_threshold": {"(2 + 2 m) / lr": lambda lr, m: (2 + 2 * m) / lr},
+    "check_b_simple": {
+        "trace of np.cov(bias=True)": lambda g: float(np.trace(np.cov(g.T, bias=True)) / (g.mean(0) @ g.mean(0))),
+        "the variances' sum": lambda g: float(g.var(axis=0).sum() / np.sum(g.mean(axis=0) ** 2)),
+    },
+})
+
+# ----------------------------------------------------------------- notebook 05 (derive exercises)
+KIND.update({"check_adamw_halving_steps": "count", "check_uncorrected_first_step": "scalar"})
+FLOAT_ARGS |= {"check_uncorrected_first_step"}
+
+
+def _halving(lr, wd):
+    return math.ceil(math.log(0.5) / math.log(1 - lr * wd))
+
+
+SPECIFIC_WRONG.update({
+    "check_adamw_halving_steps": {
+        "ln 2 / (lr wd), rounded up": lambda lr, wd: math.ceil(math.log(2) / (lr * wd)),
+        "ln 2 / (lr wd), rounded": lambda lr, wd: round(math.log(2) / (lr * wd)),
+        "rounded down": lambda lr, wd: math.floor(math.log(0.5) / math.log(1 - lr * wd)),
+        "decay lr only, no weight_decay": lambda lr, wd: math.ceil(math.log(0.5) / math.log(1 - lr)),
+        "1 / (lr wd)": lambda lr, wd: math.ceil(1 / (lr * wd)),
+        "one step less": lambda lr, wd: _halving(lr, wd) - 1,
+        "to reach zero: Adam's L2 reasoning": lambda lr, wd: math.ceil(0.5 / lr),
+    },
+    "check_uncorrected_first_step": {
+        "with bias correction: 1": lambda b1, b2: 1.0,
+        "(1 - b1) / (1 - b2)": lambda b1, b2: (1 - b1) / (1 - b2),
+        "upside down": lambda b1, b2: math.sqrt(1 - b2) / (1 - b1),
+        "b1 / sqrt(b2)": lambda b1, b2: b1 / math.sqrt(b2) if b2 else 0.0,
+        "no root": lambda b1, b2: (1 - b1) / (1 - b2) ** 2 if b2 < 1 else 0.0,
+        "beta1 ignored": lambda b1, b2: 1 / math.sqrt(1 - b2),
+    },
+})
+SPECIFIC_RIGHT.update({
+    "check_adamw_halving_steps": {"a loop": lambda lr, wd: next(k for k in range(1, 10 ** 6)
+                                                                 if (1 - lr * wd) ** k <= 0.5)},
+    "check_uncorrected_first_step": {"** 0.5": lambda b1, b2: (1 - b1) * (1 - b2) ** -0.5},
+})
+
+
+# ----------------------------------------------------------------- notebook 12 (beyond Adam)
+# its checkers' kinds, and the classic mistakes of its four exercises
+KIND.update({"check_jacobi_condition_number": "scalar", "check_adafactor_saving": "scalar",
+             "check_ns_steps": "count", "check_shampoo_as_full_matrix": "arrays"})
+FLOAT_ARGS |= {"check_shampoo_as_full_matrix"}
+_NS = (3.4445, -4.7750, 2.0315)
+
+
+def _ns_count(fraction, threshold, step=None):
+    a, b, c = _NS
+    step = step or (lambda x: a * x + b * x ** 3 + c * x ** 5)
+    x, k = fraction, 0
+    while x < threshold and k < 1000:
+        x, k = step(x), k + 1
+    return k
+
+
+def _spd_power(S, p):
+    w, V = np.linalg.eigh(S)
+    return (V * w ** p) @ V.T
+
+
+def _jacobi_r(kappa, degrees):
+    c, s = math.cos(math.radians(degrees)), math.sin(math.radians(degrees))
+    mu = 1 / kappa
+    return abs((mu - 1) * c * s) / math.sqrt((mu * c * c + s * s) * (mu * s * s + c * c))
+
+
+def _saving(shape):
+    return 2.0 if len(shape) == 1 else 2 * shape[-2] * shape[-1] / (shape[-2] + shape[-1])
+
+
+SPECIFIC_WRONG.update({
+    "check_jacobi_condition_number": {
+        "the bowl's own kappa": lambda k, d: k,
+        "always 1 (a diagonal rounds every bowl)": lambda k, d: 1.0,
+        "the eigenvalue ratio 1 + r, not (1 + r) / (1 - r)": lambda k, d: 1 + _jacobi_r(k, d),
+        "degrees used as radians": lambda k, d: REF["check_jacobi_condition_number"](k, math.degrees(d)),
+        "the square root of the right answer": lambda k, d: math.sqrt(REF["check_jacobi_condition_number"](k, d)),
+        "1 / (1 - r)": lambda k, d: 1 / (1 - _jacobi_r(k, d)),
+    },
+    "check_adafactor_saving": {
+        "Adam keeps one array": lambda shape: _saving(shape) / 2,
+        "upside down": lambda shape: 1 / _saving(shape),
+        "a vector saves nothing": lambda shape: 1.0 if len(shape) == 1 else _saving(shape),
+        "one row and column for a whole stack": lambda shape: 2 * math.prod(shape) / (shape[-2] + shape[-1])
+        if len(shape) > 1 else 2.0,
+        "the first two dimensions, not the last two": lambda shape: 2 * shape[0] * shape[1] / (shape[0] + shape[1])
+        if len(shape) > 1 else 2.0,
+        "integer division": lambda shape: 2 if len(shape) == 1 else 2 * shape[-2] * shape[-1] // (shape[-2] + shape[-1]),
+    },
+    "check_ns_steps": {
+        "the linear part only, a x": lambda f, t: 0 if f >= t else math.ceil(math.log(t / f) / math.log(_NS[0])),
+        "one step too many": lambda f, t: _ns_count(f, t) + 1,
+        "the linear estimate rounded down": lambda f, t: max(0, math.floor(math.log(t / f) / math.log(_NS[0]))),
+        "the cubic Newton-Schulz, 1.5 x - 0.5 x**3": lambda f, t: _ns_count(f, t, lambda x: 1.5 * x - 0.5 * x ** 3),
+        "always 5, torch's default": lambda f, t: 5,
+        "starts from the value, not its fraction (times 10)": lambda f, t: _ns_count(10 * f, t),
+    },
+    "check_shampoo_as_full_matrix": {
+        "the order for rows stacked": lambda L, R: np.kron(_spd_power(L, -0.25), _spd_power(R, -0.25)),
+        "-1/2 powers": lambda L, R: np.kron(_spd_power(R, -0.5), _spd_power(L, -0.5)),
+        "elementwise powers": lambda L, R: np.kron(np.abs(R) ** -0.25, np.abs(L) ** -0.25),
+        "the block-diagonal sum, not the product": lambda L, R: np.kron(_spd_power(R, -0.25), np.eye(len(L)))
+        + np.kron(np.eye(len(R)), _spd_power(L, -0.25)),
+        "+1/4 powers": lambda L, R: np.kron(_spd_power(R, 0.25), _spd_power(L, 0.25)),
+        "the inverse square root of kron(R, L)": lambda L, R: _spd_power(np.kron(R, L), -0.5),
+    },
+})
+SPECIFIC_RIGHT.update({
+    "check_jacobi_condition_number": {
+        "from the eigenvalues of the 2 x 2": lambda k, d: (lambda w: float(w[1] / w[0]))(np.linalg.eigvalsh(
+            np.array([[1.0, _jacobi_r(k, d)], [_jacobi_r(k, d), 1.0]]))),
+    },
+    "check_adafactor_saving": {"numpy float": lambda shape: np.float64(_saving(shape))},
+    "check_ns_steps": {"numpy int": lambda f, t: np.int64(_ns_count(f, t))},
+    "check_shampoo_as_full_matrix": {"the fourth root of the inverse square root of kron(R, L)": lambda L, R:
+                                     _spd_power(_spd_power(np.kron(R, L), -0.5), 0.5)},
+})
+
+
+# ----------------------------------------------------------------- notebook 10 (the smoothing's lag)
+# two derivations, each a number of iterations (floats checked to 1e-9)
+KIND.update({"check_ema_lag": "scalar", "check_debiased_lag": "scalar"})
+FLOAT_ARGS |= {"check_ema_lag", "check_debiased_lag"}
+
+
+def _steady_lag(b):
+    return b / (1 - b)
+
+
+SPECIFIC_WRONG.update({
+    "check_ema_lag": {
+        "1 / (1 - beta): the newest loss counted 1 iteration old": lambda b: 1 / (1 - b),
+        "upside down, (1 - beta) / beta": lambda b: (1 - b) / b if b else math.inf,
+        "the time constant -1 / ln(beta)": lambda b: -1 / math.log(b) if b else 0.0,
+        "the half-life ln(0.5) / ln(beta)": lambda b: math.log(0.5) / math.log(b) if b else 0.0,
+        "pandas' span, 2 / (1 - beta) - 1": lambda b: 2 / (1 - b) - 1,
+        "beta / (1 - beta)**2": lambda b: b / (1 - b) ** 2,
+        "half the memory, 1 / (2 (1 - beta))": lambda b: 1 / (2 * (1 - b)),
+        "rounded to whole iterations": lambda b: float(round(b / (1 - b))),
+        "always 50 (the lag for the default beta)": lambda b: 50.0,
+        "the lag at iteration 99 (bias correction not faded)": lambda b: _steady_lag(b) - 100 * b ** 100 / (1 - b ** 100),
+    },
+    "check_debiased_lag": {
+        "the steady lag beta / (1 - beta), no bias correction": lambda i, b: _steady_lag(b),
+        "power i, not i + 1": lambda i, b: _steady_lag(b) - i * b ** i / (1 - b ** i) if i and b else 0.0,
+        "equal weights, i / 2": lambda i, b: i / 2,
+        "1 / (1 - beta) minus the correction": lambda i, b: 1 / (1 - b) - (i + 1) * b ** (i + 1) / (1 - b ** (i + 1)),
+        "the correction's sign flipped": lambda i, b: _steady_lag(b) + (i + 1) * b ** (i + 1) / (1 - b ** (i + 1)),
+        "the lag of the average without correction": lambda i, b: _steady_lag(b) - (i + 1) * b ** (i + 1) / (1 - b),
+        "capped at i / 2": lambda i, b: min(_steady_lag(b), i / 2),
+        "the steady lag times (1 - beta**(i + 1))": lambda i, b: _steady_lag(b) * (1 - b ** (i + 1)),
+    },
+})
+SPECIFIC_RIGHT.update({
+    "check_ema_lag": {
+        "the sum of k (1 - beta) beta**k, summed far enough": lambda b: math.fsum(
+            k * (1 - b) * b ** k for k in range(20000)),
+        "1 / (1 - beta) - 1": lambda b: 1 / (1 - b) - 1,
+    },
+    "check_debiased_lag": {
+        "the mean age of the normalized weights": lambda i, b: math.fsum(
+            k * (1 - b) * b ** k for k in range(i + 1)) / math.fsum((1 - b) * b ** k for k in range(i + 1)),
+        "numpy": lambda i, b: float(np.sum(np.arange(i + 1) * b ** np.arange(i + 1.0)) / np.sum(b ** np.arange(i + 1.0))),
+    },
+})
+
+
+# ----------------------------------------------------------------- notebook 04 (AdaGrad and RMSProp)
+# its checkers' kinds, and the classic mistakes of its three exercises (derive, predict, diagnose)
+KIND.update({"check_adagrad_effective_lr": "scalar", "check_rmsprop_step_ratio": "scalar", "check_eps_inside": "bool"})
+FLOAT_ARGS |= {"check_adagrad_effective_lr", "check_rmsprop_step_ratio"}
+
+
+def _placements(g, lr, alpha, eps, v=None):
+    """RMSProp's first step, eps after the root and inside it (v_1 = (1 - alpha) g**2 unless given)."""
+    v = (1 - alpha) * g * g if v is None else v
+    return -lr * g / (math.sqrt(v) + eps), -lr * g / math.sqrt(v + eps)
+
+
+def _nearer_inside(step, after, inside):
+    return abs(step - inside) < abs(step - after)
+
+
+SPECIFIC_WRONG.update({
+    "check_adagrad_effective_lr": {
+        "t instead of sqrt(t)": lambda lr, g, t, eps: lr / (t * abs(g) + eps),
+        "g, not |g| (negative for a negative g)": lambda lr, g, t, eps: lr / (math.sqrt(t) * g + eps),
+        "forgets g: lr / (sqrt(t) + eps)": lambda lr, g, t, eps: lr / (math.sqrt(t) + eps),
+        "eps inside the root": lambda lr, g, t, eps: lr / math.sqrt(t * g * g + eps),
+        "the first step's: lr / (|g| + eps)": lambda lr, g, t, eps: lr / (abs(g) + eps),
+        "eps left out": lambda lr, g, t, eps: lr / (math.sqrt(t) * abs(g)),
+        "eps times sqrt(t)": lambda lr, g, t, eps: lr / (math.sqrt(t) * (abs(g) + eps)),
+        "the sum of t - 1 gradients": lambda lr, g, t, eps: lr / (math.sqrt(max(t - 1, 1)) * abs(g) + eps),
+        "the step, not the step over |g|": lambda lr, g, t, eps: lr * abs(g) / (math.sqrt(t) * abs(g) + eps),
+    },
+    "check_rmsprop_step_ratio": {
+        "the first step's 1 / sqrt(1 - alpha)": lambda a, t: 1 / math.sqrt(1 - a),
+        "no square root": lambda a, t: 1 / (1 - a ** t),
+        "upside down": lambda a, t: math.sqrt(1 - a ** t),
+        "the long-run 1": lambda a, t: 1.0,
+        "alpha**(t + 1)": lambda a, t: 1 / math.sqrt(1 - a ** (t + 1)),
+        "alpha**(t - 1)": lambda a, t: 1 / math.sqrt(1 - a ** (t - 1)) if t > 1 else 1 / math.sqrt(1 - a),
+        "(1 - alpha)**t": lambda a, t: 1 / math.sqrt(1 - (1 - a) ** t) if a > 0 else 1.0,
+        "1 / sqrt(1 - alpha)**t": lambda a, t: (1 / math.sqrt(1 - a)) ** t,
+    },
+    "check_eps_inside": {
+        "always True": lambda g, step, lr, a, eps: True,
+        "always False": lambda g, step, lr, a, eps: False,
+        "the answer swapped": lambda g, step, lr, a, eps: not _nearer_inside(step, *_placements(g, lr, a, eps)),
+        "a step below lr means inside": lambda g, step, lr, a, eps: abs(step) < lr,
+        "a step below lr / sqrt(1 - alpha) means inside": lambda g, step, lr, a, eps: abs(step) < lr / math.sqrt(1 - a),
+        "v_1 = g**2 (forgets 1 - alpha)": lambda g, step, lr, a, eps: _nearer_inside(
+            step, *_placements(g, lr, a, eps, v=g * g)),
+        "tiny gradient means inside": lambda g, step, lr, a, eps: abs(g) < 1e-3,
+        "the string 'inside' or 'after'": lambda g, step, lr, a, eps: (
+            "inside" if _nearer_inside(step, *_placements(g, lr, a, eps)) else "after"),
+        "1 or 0": lambda g, step, lr, a, eps: int(_nearer_inside(step, *_placements(g, lr, a, eps))),
+        "a one-element array": lambda g, step, lr, a, eps: np.array([_nearer_inside(step, *_placements(g, lr, a, eps))]),
+        "None for the ordinary gradients": lambda g, step, lr, a, eps: (
+            _nearer_inside(step, *_placements(g, lr, a, eps)) if abs(g) < 1e-5 else None),
+    },
+})
+SPECIFIC_RIGHT.update({
+    "check_adagrad_effective_lr": {"via t * g**2": lambda lr, g, t, eps: lr / (np.sqrt(t * g ** 2) + eps)},
+    "check_rmsprop_step_ratio": {"the geometric sum": lambda a, t: (sum((1 - a) * a ** k for k in range(t))) ** -0.5},
+    "check_eps_inside": {
+        "not np.isclose to torch's step": lambda g, step, lr, a, eps: not np.isclose(step, _placements(g, lr, a, eps)[0]),
+        "a numpy bool": lambda g, step, lr, a, eps: np.bool_(_nearer_inside(step, *_placements(g, lr, a, eps))),
+    },
+})
+
+
+# ----------------------------------------------------------------- notebook 02 (SGD and mini-batches)
+# its two new checkers' kinds and the classic mistakes of their exercises; the notebook no longer
+# uses its two older checkers, whose references are the right answers written above
+KIND.update({"check_lr_for_batch": "scalar", "check_expected_excess": "scalar"})
+FLOAT_ARGS |= {"check_lr_for_batch", "check_expected_excess"}
+REF.setdefault("check_minibatch_gradient", _minibatch)
+REF.setdefault("check_epoch_batches", _batches)
+
+
+def _bisect_lr(lr, b, nb, h, iterations=200, ball=lambda g, h: np.sum(g / (2 - g * h))):
+    h = np.asarray(h, dtype=float)
+    target = nb / b * ball(lr, h)
+    lo, hi = 0.0, 2 / h.max()
+    for _ in range(iterations):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if ball(mid, h) < target else (lo, mid)
+    return (lo + hi) / 2
+
+
+def _excess(lr, b, s, h, z0, t, power=2, half=True, var=None, ramp=True, square=True, steps_off=0, total=np.sum):
+    h, z0 = np.asarray(h, dtype=float), np.asarray(z0, dtype=float)
+    t = t + steps_off
+    decay = (1 - lr * h) ** (power * t)
+    ball = lr * (s ** 2 / b if var is None else var(s, b)) / (h * (2 - lr * h))
+    start = z0 ** 2 if square else np.abs(z0)
+    value = total(h * (decay * start + ball * ((1 - decay) if ramp else 1)))
+    return float(value / 2 if half else value)
+
+
+def sabotage_lr_for_batch(lr, b, nb, h, _done=[False]):
+    """Right on its first call, which also makes the checker's bisection give the linear rule;
+    the linear rule after that."""
+    if not _done[0]:
+        _done[0] = True
+        patch(E.minibatch, "_lr_for_ball", lambda target, batch, hs: target * 2 * batch / len(hs))
+        return _bisect_lr(lr, b, nb, h)
+    return lr * nb / b
+
+
+def sabotage_expected_excess(lr, b, s, h, z0, t, _done=[False]):
+    if not _done[0]:
+        _done[0] = True
+        patch(E.minibatch, "_expected_excess_reference", lambda *args: 0.0)
+        return _excess(lr, b, s, h, z0, t)
+    return 0.0
+
+
+SPECIFIC_WRONG.update({
+    "check_lr_for_batch": {
+        "the linear rule": lambda lr, b, nb, h: lr * nb / b,
+        "the linear rule, capped at 2 / L": lambda lr, b, nb, h: min(lr * nb / b, 2 / max(h)),
+        "the linear rule, capped at 2 / (L + mu)": lambda lr, b, nb, h: min(lr * nb / b, 2 / (max(h) + min(h))),
+        "the square-root rule": lambda lr, b, nb, h: lr * math.sqrt(nb / b),
+        "upside down": lambda lr, b, nb, h: _bisect_lr(lr, nb, b, h),
+        "the stability limit 2 / L": lambda lr, b, nb, h: 2 / max(h),
+        "the first eigenvalue only": lambda lr, b, nb, h: _bisect_lr(lr, b, nb, h[:1]),
+        "the largest eigenvalue only": lambda lr, b, nb, h: _bisect_lr(lr, b, nb, [max(h)]),
+        "the smallest eigenvalue only": lambda lr, b, nb, h: _bisect_lr(lr, b, nb, [min(h)]),
+        "the mean eigenvalue": lambda lr, b, nb, h: _bisect_lr(lr, b, nb, [np.mean(h)]),
+        "a bisection stopped at 20 halvings": lambda lr, b, nb, h: _bisect_lr(lr, b, nb, h, iterations=20),
+        "the ball without the 1/h of V_h, weighted by h twice": lambda lr, b, nb, h: _bisect_lr(
+            lr, b, nb, h, ball=lambda g, hs: np.sum(hs * g / (2 - g * hs))),
+        "(2 - lr h) squared": lambda lr, b, nb, h: _bisect_lr(lr, b, nb, h, ball=lambda g, hs: np.sum(g / (2 - g * hs) ** 2)),
+        "the batch ratio squared": lambda lr, b, nb, h: _bisect_lr(lr, b * b, nb * nb, h),
+        "patches the checker's bisection for later cases": sabotage_lr_for_batch,
+    },
+    "check_expected_excess": {
+        "the stationary ball only": lambda lr, b, s, h, z, t: _excess(lr, b, s, h, z, 10 ** 6),
+        "no noise (the mean only)": lambda lr, b, s, h, z, t: _excess(lr, b, 0.0, h, z, t),
+        "(1 - lr h)**t, not **(2 t)": lambda lr, b, s, h, z, t: _excess(lr, b, s, h, z, t, power=1),
+        "no factor 1/2": lambda lr, b, s, h, z, t: _excess(lr, b, s, h, z, t, half=False),
+        "noise not divided by B": lambda lr, b, s, h, z, t: _excess(lr, b, s, h, z, t, var=lambda s, b: s ** 2),
+        "noise variance divided by sqrt(B)": lambda lr, b, s, h, z, t: _excess(
+            lr, b, s, h, z, t, var=lambda s, b: s ** 2 / math.sqrt(b)),
+        "noise standard deviation, not variance": lambda lr, b, s, h, z, t: _excess(
+            lr, b, s, h, z, t, var=lambda s, b: s / b),
+        "the whole ball from step 0": lambda lr, b, s, h, z, t: _excess(lr, b, s, h, z, t, ramp=False),
+        "the start not squared": lambda lr, b, s, h, z, t: _excess(lr, b, s, h, z, t, square=False),
+        "one step too many": lambda lr, b, s, h, z, t: _excess(lr, b, s, h, z, t, steps_off=1),
+        "one step too few": lambda lr, b, s, h, z, t: _excess(lr, b, s, h, z, t, steps_off=-1),
+        "the mean over directions, not the sum": lambda lr, b, s, h, z, t: _excess(lr, b, s, h, z, t, total=np.mean),
+        "the small-lr ball lr s^2 d / (4 B) plus the mean": lambda lr, b, s, h, z, t: _excess(
+            lr, b, 0.0, h, z, t) + lr * s ** 2 * len(h) / (4 * b),
+        "patches the checker's reference for later cases": sabotage_expected_excess,
+    },
+})
+def _lr_while(lr, b, nb, h):
+    def ball(g):
+        return sum(g / (2 - g * x) for x in h)   # a Python loop over the eigenvalues
+    target, lo, hi = nb / b * ball(lr), 0.0, 2 / max(h)
+    while hi - lo > 1e-15 * hi:
+        mid = (lo + hi) / 2
+        if ball(mid) < target:
+            lo = mid
+        else:
+            hi = mid
+    return (lo + hi) / 2
+
+
+def _excess_steps(lr, b, s, h, z0, t):
+    h, mean, var = np.asarray(h, float), np.asarray(z0, float), np.zeros(len(h))
+    for _ in range(t):  # the mean's and the variance's recursions
+        mean, var = (1 - lr * h) * mean, (1 - lr * h) ** 2 * var + lr ** 2 * s ** 2 / b
+    return float(np.sum(h * (mean ** 2 + var)) / 2)
+
+
+SPECIFIC_RIGHT.update({
+    "check_lr_for_batch": {"a while loop to a 1e-15 bracket, a loop over the eigenvalues": _lr_while,
+                           "a numpy float": lambda lr, b, nb, h: np.float64(_bisect_lr(lr, b, nb, h))},
+    "check_expected_excess": {"the recursions, step by step": _excess_steps},
+})
+
+
+# ----------------------------------------------------------------- notebook 07 (lr schedulers)
+# its exercises now predict and derive; the three closed-form checkers it used before keep their
+# old solutions as references
+def _old_step_lr(base_lr, gamma, step_size, epoch):
+    return base_lr * gamma ** (epoch // step_size)
+
+
+def _old_warmup_cosine(base_lr, start_factor, warmup, total, eta_min, epoch):
+    return _warmup(base_lr, start_factor, warmup, total, eta_min, epoch)
+
+
+REF.setdefault("check_step_lr", _old_step_lr)
+REF.setdefault("check_cosine_lr", _cos)
+REF.setdefault("check_warmup_cosine", _old_warmup_cosine)
+KIND.update({"check_chained_lr": "scalar", "check_first_epoch_below": "count", "check_warm_restart_lr": "scalar"})
+FLOAT_ARGS |= {"check_chained_lr", "check_warm_restart_lr"}
+
+
+def _chained(b, sf, w, T, k, lin=None, cos_k=None):
+    lin = sf + (1 - sf) * min(k, w) / w if lin is None else lin
+    return b * lin * (1 + math.cos(math.pi * (k if cos_k is None else cos_k) / T)) / 2
+
+
+def _below_x(b, w, t, th, T=None, two=2):
+    return ((t - w) if T is None else T) / math.pi * math.acos(two * th / b - 1)
+
+
+def _restart(b, m, T0, Tm, t, grow=True, frac=True, sign=1):
+    t = t if frac else math.floor(t)
+    Ti = T0
+    while t >= Ti:
+        t -= Ti
+        Ti = Ti * Tm if grow else Ti
+    return m + (b - m) * (1 + sign * math.cos(math.pi * t / Ti)) / 2
+
+
+SPECIFIC_WRONG.update({
+    "check_chained_lr": {
+        "SequentialLR's lr (the cosine waits for the warmup)": lambda b, sf, w, T, k: (
+            _chained(b, sf, w, T, k, lin=1.0, cos_k=k - w) if k >= w else _chained(b, sf, w, T, k, cos_k=0)),
+        "the warmup factor only": lambda b, sf, w, T, k: b * (sf + (1 - sf) * min(k, w) / w),
+        "the cosine only": lambda b, sf, w, T, k: _chained(b, sf, w, T, k, lin=1.0),
+        "the factors added, not multiplied": lambda b, sf, w, T, k: b * (
+            sf + (1 - sf) * min(k, w) / w + (1 + math.cos(math.pi * k / T)) / 2 - 1),
+        "LinearLR's factor not clamped after the warmup": lambda b, sf, w, T, k: _chained(
+            b, sf, w, T, k, lin=sf + (1 - sf) * k / w),
+        "the warmup one epoch late": lambda b, sf, w, T, k: _chained(b, sf, w, T, k, lin=sf + (1 - sf) * min(
+            max(k - 1, 0), w) / w),
+        "the cosine over T_max - warmup": lambda b, sf, w, T, k: _chained(b, sf, w, max(T - w, 1), k),
+        "the warmup from 0": lambda b, sf, w, T, k: _chained(b, 0.0, w, T, k),
+    },
+    "check_first_epoch_below": {
+        "the last epoch still above (floor)": lambda b, w, t, th: w + math.floor(_below_x(b, w, t, th)),
+        "forgets the warmup offset": lambda b, w, t, th: math.floor(_below_x(b, w, t, th)) + 1,
+        "the cosine over total epochs": lambda b, w, t, th: w + math.floor(_below_x(b, w, t, th, T=t)) + 1,
+        "no factor 2 (acos(threshold / base_lr - 1))": lambda b, w, t, th: w + math.floor(
+            _below_x(b, w, t, th, two=1)) + 1,
+        "rounded to the nearest epoch": lambda b, w, t, th: w + round(_below_x(b, w, t, th)),
+        "the crossing itself, a float": lambda b, w, t, th: w + _below_x(b, w, t, th),
+        "counts epochs from 1": lambda b, w, t, th: w + math.floor(_below_x(b, w, t, th)) + 2,
+        "(1 - cos) instead of (1 + cos)": lambda b, w, t, th: w + math.floor(
+            (t - w) / math.pi * math.acos(1 - 2 * th / b)) + 1,
+        "an int8": lambda b, w, t, th: np.int8(w + math.floor(_below_x(b, w, t, th)) + 1),
+    },
+    "check_warm_restart_lr": {
+        "restarts every T_0 (T_mult ignored)": lambda b, m, T0, Tm, t: _restart(b, m, T0, Tm, t, grow=False),
+        "the epoch floored (no fraction)": lambda b, m, T0, Tm, t: _restart(b, m, T0, Tm, t, frac=False),
+        "(1 - cos) / 2": lambda b, m, T0, Tm, t: _restart(b, m, T0, Tm, t, sign=-1),
+        "forgets eta_min": lambda b, m, T0, Tm, t: _restart(b, 0.0, T0, Tm, t) * b / (b if b else 1) + 0 * m,
+        "no restart at all (one cosine of T_0)": lambda b, m, T0, Tm, t: _cos(b, m, T0, t),
+        "the cycle start with T_mult**n in place of its sum": lambda b, m, T0, Tm, t: (lambda n: _cos(
+            b, m, T0 * Tm ** n, t - T0 * Tm ** n if n else t))(
+            int(math.log(t / T0 * (Tm - 1) + 1, Tm)) if Tm > 1 else int(t // T0)),
+    },
+})
+SPECIFIC_RIGHT.update({
+    "check_chained_lr": {"np.cos, numpy float": lambda b, sf, w, T, k: np.float64(b) * (
+        sf + (1 - sf) * np.minimum(k, w) / w) * (1 + np.cos(np.pi * k / T)) / 2},
+    "check_first_epoch_below": {
+        "math.ceil (no crossing falls on a whole epoch)": lambda b, w, t, th: w + math.ceil(_below_x(b, w, t, th)),
+        "a loop over the closed form": lambda b, w, t, th: next(
+            e for e in range(w, t) if b * (1 + math.cos(math.pi * (e - w) / (t - w))) / 2 < th),
+    },
+    "check_warm_restart_lr": {"subtracting whole cycles in a loop": _restart},
+})
 
 
 def _table():

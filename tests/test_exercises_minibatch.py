@@ -113,3 +113,98 @@ def test_reference_batches_cover_every_sample_once_per_epoch_and_change_between_
     assert not np.array_equal(epoch1, epoch2)
     loader = DataLoader(TensorDataset(np.arange(10) * 10), batch_size=4, shuffle=True, seed=0)
     np.testing.assert_array_equal(np.concatenate([b[0] for b in loader]), epoch1 * 10)
+
+
+# ----------------------------------------------------------------- the noise ball's consequences
+# Learner-style solutions, from the formulas (not from the checkers' bisection or course.optim).
+def lr_for_batch(lr, batch_size, new_batch_size, eigenvalues):
+    h = np.asarray(eigenvalues, dtype=float)
+    target = new_batch_size / batch_size * np.sum(lr / (2 - lr * h))
+    lo, hi = 0.0, 2 / h.max()
+    for _ in range(200):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if np.sum(mid / (2 - mid * h)) < target else (lo, mid)
+    return (lo + hi) / 2
+
+
+def expected_excess(lr, batch_size, noise, eigenvalues, start, steps):
+    h, z0 = np.asarray(eigenvalues, float), np.asarray(start, float)
+    decay = (1 - lr * h) ** (2 * steps)
+    ball = lr * noise ** 2 / (batch_size * h * (2 - lr * h))
+    return float(np.sum(h * (decay * z0 ** 2 + ball * (1 - decay))) / 2)
+
+
+def _stationary(expected_excess_fn, lr, b, s, h, z0, t):
+    return float(np.sum(np.asarray(h) * lr * s ** 2 / (b * np.asarray(h) * (2 - lr * np.asarray(h)))) / 2)
+
+
+@pytest.mark.parametrize("check,fn", [(minibatch.check_lr_for_batch, lr_for_batch),
+                                      (minibatch.check_expected_excess, expected_excess)])
+def test_the_noise_ball_solutions_pass(check, fn, capsys):
+    assert check(fn) is True
+    assert "✓" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("check", [minibatch.check_lr_for_batch, minibatch.check_expected_excess])
+def test_the_noise_ball_stubs_are_not_implemented_yet(check, capsys):
+    assert check(stub) is False
+    out = capsys.readouterr().out
+    assert "not implemented yet" in out and "Traceback" not in out
+
+
+@pytest.mark.parametrize("check,fn,where,hint", [
+    (minibatch.check_lr_for_batch, lambda lr, b, nb, h: lr * nb / b, "case 1", "the linear rule"),
+    (minibatch.check_lr_for_batch, lambda lr, b, nb, h: lr * b / nb, "case 1", "affords a larger lr"),
+    (minibatch.check_lr_for_batch, lambda lr, b, nb, h: lr_for_batch(lr, b, nb, h[:1]), "case 1",
+     "sum over all the eigenvalues"),
+    (minibatch.check_lr_for_batch, lambda lr, b, nb, h: min(lr * nb / b, 2 / max(h)) if nb > 20 else
+     lr_for_batch(lr, b, nb, h), "case 2", "diverges"),
+    (minibatch.check_lr_for_batch, lambda lr, b, nb, h: float(np.float32(lr_for_batch(lr, b, nb, h))), "case 1",
+     "about 7 digits"),
+    (minibatch.check_expected_excess, lambda lr, b, s, h, z, t: _stationary(None, lr, b, s, h, z, t), "case 1",
+     "the ball the run settles in"),
+    (minibatch.check_expected_excess, lambda lr, b, s, h, z, t: expected_excess(lr, b, 0.0, h, z, t), "case 1",
+     "adds a variance"),
+    (minibatch.check_expected_excess, lambda lr, b, s, h, z, t: 2 * expected_excess(lr, b, s, h, z, t), "case 1",
+     "factor 1/2"),
+    (minibatch.check_expected_excess, lambda lr, b, s, h, z, t: expected_excess(lr, 1, s, h, z, t)
+     if b > 1 else expected_excess(lr, b, s, h, z, t), "case 2", "noise**2 / B"),
+    (minibatch.check_expected_excess, lambda lr, b, s, h, z, t: expected_excess(lr, b, 0.0, h, z, t)
+     + _stationary(None, lr, b, s, h, z, t), "case 1", "builds up"),
+])
+def test_noise_ball_mistakes_fail_with_the_case_and_a_hint(check, fn, where, hint, capsys):
+    assert check(fn) is False
+    out = capsys.readouterr().out
+    assert "✗" in out and where in out and hint in out, out
+
+
+def test_the_lr_for_a_larger_batch_keeps_the_ball_of_a_simulated_run():
+    """The checker's answer, simulated: 20000 independent SGD runs on the 2-D quadratic with
+    Gaussian gradient noise, at (lr, B) and at (new lr, 4 B), end in the same ball (3%), while the
+    linear rule's lr gives a visibly larger one."""
+    h, lr, B = np.array([0.2, 1.0]), 0.3, 2
+    new_lr = minibatch._lr_for_ball(minibatch._ball(lr, B, h), 4 * B, h)
+    assert new_lr < 4 * lr < 2 / h.max()
+
+    def ball(g, b, seed):
+        rng = np.random.default_rng(seed)
+        z = np.zeros((20000, 2))
+        for _ in range(300):  # (1 - g h)^600 < 1e-10 for both: stationary
+            z = (1 - g * h) * z - g * rng.normal(scale=1 / np.sqrt(b), size=z.shape)
+        return float(np.mean(np.sum(h * z ** 2, axis=1) / 2))
+
+    before, after, linear = ball(lr, B, 0), ball(new_lr, 4 * B, 1), ball(4 * lr, 4 * B, 2)
+    assert abs(after / before - 1) < 0.03
+    assert linear / before > 1.15
+
+
+def test_the_expected_excess_reference_matches_a_simulation():
+    h, z0, lr, B, s, t = np.array([0.5, 2.0]), np.array([1.5, -1.0]), 0.2, 4, 1.0, 12
+    rng = np.random.default_rng(5)
+    z = np.tile(z0, (40000, 1))
+    for _ in range(t):
+        z = z - lr * (h * z + rng.normal(scale=s / np.sqrt(B), size=z.shape))
+    measured = float(np.mean(np.sum(h * z ** 2, axis=1) / 2))
+    want = minibatch._expected_excess_reference(lr, B, s, h, z0, t)
+    assert abs(measured / want - 1) < 0.02
+    assert want == pytest.approx(expected_excess(lr, B, s, h, z0, t), rel=1e-12)

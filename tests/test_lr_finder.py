@@ -58,8 +58,60 @@ def test_suggestions_on_a_known_curve():
     assert lr_finder.suggest(lrs, curve, "minimum/10") == pytest.approx(lrs[30] / 10)
     steep = lr_finder.suggest(lrs, curve, "steepest")
     assert lrs[1] <= steep <= lrs[29]
-    valley = lr_finder.suggest(lrs, curve, "valley")
-    assert lrs[10] <= valley <= lrs[25]  # well inside the falling stretch
+    for method in ("valley", "longest-descent"):
+        assert lrs[10] <= lr_finder.suggest(lrs, curve, method) <= lrs[25]  # well inside the falling stretch
+
+
+# a hand-made curve: 30 points; the first 3 and the last 5 are what fastai's valley does not read
+#   0-2: 10 (flat start)    3-12: 9, 8, 8.5, 7, 6, 5, 4, 3, 2, 1 (a fall with one bump at 5)
+#   13-24: 1.5, 2, ..., 7 (rising)    25-29: 0.5 (past the blow-up, a low value to ignore)
+HAND = [10.0] * 3 + [9, 8, 8.5, 7, 6, 5, 4, 3, 2, 1] + [1.5 + 0.5 * k for k in range(12)] + [0.5] * 5
+HAND_LRS = [10 ** (k / 10 - 3) for k in range(30)]
+
+
+def test_fastai_valley_on_a_hand_made_curve():
+    # read 3..24. The longest strictly decreasing subsequence, 9, 8, 7, ..., 1 (skipping the bump
+    # 8.5; or 9, 8.5, 7, ...), has 9 points and first ends at index 12 (13's 1.5 also ends one of
+    # 9: 9, ..., 2, 1.5). Taken to start at 12 - 9 = 3; third = 9 / 3 = 3: pick 3 + 3 + 1 = 7.
+    assert len(HAND) == 30
+    assert lr_finder.valley(HAND_LRS, HAND) == HAND_LRS[7]
+    assert lr_finder.suggest(HAND_LRS, HAND, "valley") == HAND_LRS[7]
+
+
+def test_fastai_valley_trims_by_the_requested_num_iter():
+    # a sweep asked for 60 steps that stopped after 30: skip 60 // 10 = 6 points. Read 6..24: 7, 6, ..., 1
+    # ends at 12 with 7 points; start 12 - 7 = 5, third = 7 / 3: pick 5 + 2 + 1 = 8.
+    assert lr_finder.valley(HAND_LRS, HAND, num_iter=60) == HAND_LRS[8]
+
+
+def test_longest_descent_reads_the_whole_curve_from_the_true_start():
+    # untrimmed, the longest decreasing subsequence is 10, 9, 8, 7, ..., 1, 0.5: from 0 to 25 (11 points).
+    # third = 25 / 3: pick 0 + 8 + 4 = 12.
+    assert lr_finder.suggest(HAND_LRS, HAND, "longest-descent") == HAND_LRS[12]
+
+
+def test_fastai_valley_edge_cases():
+    lrs = [10 ** (k / 10 - 3) for k in range(30)]
+    rising = [1.0 + k for k in range(30)]
+    # nothing falls: every length is 1, the descent "starts" at -1, the pick is clamped to the first point read
+    assert lr_finder.valley(lrs, rising) == lrs[3]
+    # a NaN ends the curve that is read: 3..9 here, a fall 7, 6, ..., 1 with one point at 9 rising
+    with_nan = [8.0, 8.0, 8.0, 7, 6, 5, 4, 3, 2, 4] + [math.nan] * 20
+    # lds: 1..6 at 3..8 (the fall 7..2), end = 8 - 3 = 5 in the read part, start -1, third 2: pick -1 + 2 + 1 = 2 -> 5
+    assert lr_finder.valley(lrs, with_nan) == lrs[5]
+    # too short to trim (5 points): the whole curve, 5, 4, 3, 2, 1: end 4, start -1, third 5/3: pick -1 + 1 + 0 = 0
+    assert lr_finder.valley(lrs[:5], [5.0, 4, 3, 2, 1]) == lrs[0]
+    with pytest.raises(ValueError, match="3 points"):
+        lr_finder.valley([1e-3, 1e-2], [1.0, 0.5])
+    with pytest.raises(ValueError, match="equal length"):
+        lr_finder.valley(lrs, rising[:-1])
+
+
+def test_suggestions_lists_every_rule():
+    r = lr_finder.LRFinderResult(HAND_LRS, HAND, HAND, False)
+    assert list(r.suggestions) == list(lr_finder.SUGGESTIONS) == ["valley", "longest-descent", "steepest", "minimum/10"]
+    assert r.suggestions["valley"] == HAND_LRS[7] and r.suggestions["longest-descent"] == HAND_LRS[12]
+    assert r.suggestions["minimum/10"] == HAND_LRS[25] / 10
 
 
 @pytest.mark.parametrize("kwargs, match", [

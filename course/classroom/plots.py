@@ -396,14 +396,19 @@ def plot_momentum_heatmap(landscape_or_eigenvalues, ax=None, lrs=None, momenta=N
     rate = momentum_rate(lrs[None, :], momenta[:, None], h)
     ax = _new_ax(ax, figsize=(5.0, 4.0))
     cmap = plt.get_cmap("magma_r").with_extremes(over="0.8")
-    im = ax.pcolormesh(lrs, momenta, rate, cmap=cmap, vmin=0, vmax=1, shading="auto")
-    ax.contour(lrs, momenta, rate, levels=[0.5, 0.8, 0.9, 0.95, 0.99], colors="white", linewidths=0.5)
+    # the colours span the rates that converge (on an ill-conditioned bowl all of them are near 1)
+    converging = rate[rate < 1]
+    low = float(np.floor(20 * converging.min()) / 20) if converging.size else 0.0
+    im = ax.pcolormesh(lrs, momenta, rate, cmap=cmap, vmin=low, vmax=1, shading="auto")
+    levels = [v for v in (0.5, 0.8, 0.9, 0.95, 0.98, 0.99, 0.995) if v > low]
+    lines = ax.contour(lrs, momenta, rate, levels=levels, colors="white", linewidths=0.8)
+    ax.clabel(lines, fmt="%g", fontsize=9)
     ax.figure.colorbar(im, ax=ax, label="rate per step (grey: diverges)", extend="max")
     if mark_optimum and mu > 0:
         opt = optimal_momentum(L, mu)
         ax.plot([opt.lr], [opt.momentum], "*", color="cyan", markersize=14, markeredgecolor="black",
-                label=f"optimum lr={opt.lr:.3g}, momentum={opt.momentum:.3g}")
-        ax.legend(loc="upper right", fontsize=7)
+                label=f"optimum: lr {opt.lr:.3g}, momentum {opt.momentum:.3g}, rate {opt.rate:.3g}")
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), fontsize=10, frameon=False)
     ax.set_xlabel("learning rate")
     ax.set_ylabel("momentum")
     return ax

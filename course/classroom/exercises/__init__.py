@@ -8,16 +8,26 @@ Every checker takes ``time_limit=`` (seconds per call of your function, default
 :data:`~course.classroom.exercises._checking.TIME_LIMIT`, 5 s); ``set_time_limit(seconds)``
 changes the default for all of them.
 """
+from .adaptive import *  # noqa: F401,F403
+from .adaptive import __all__ as _adaptive
+from .adam_derivations import *  # noqa: F401,F403
+from .adam_derivations import __all__ as _adam_derivations
+from .beyond_adam import *  # noqa: F401,F403
+from .beyond_adam import __all__ as _beyond_adam
+from .lr_range import *  # noqa: F401,F403
+from .lr_range import __all__ as _lr_range
 from .minibatch import *  # noqa: F401,F403
 from .minibatch import __all__ as _minibatch
 from .optimizers import *  # noqa: F401,F403
 from .optimizers import __all__ as _optimizers
 from .practice import *  # noqa: F401,F403
 from .practice import __all__ as _practice
+from .scale import *  # noqa: F401,F403
+from .scale import __all__ as _scale
 from .schedulers import *  # noqa: F401,F403
 from .schedulers import __all__ as _schedulers
 from ._checking import set_time_limit
 from .zoo import *  # noqa: F401,F403
 from .zoo import __all__ as _zoo
 
-__all__ = [*_optimizers, *_minibatch, *_zoo, *_schedulers, *_practice, "set_time_limit"]
+__all__ = [*_optimizers, *_minibatch, *_zoo, *_schedulers, *_practice, *_adam_derivations, *_beyond_adam, *_scale, *_adaptive, *_lr_range, "set_time_limit"]

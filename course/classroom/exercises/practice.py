@@ -189,8 +189,12 @@ def check_accuracy(accuracy) -> bool:
 
 
 def _int_answer(got):
+    """A learner's count as an int; None for a float that is not whole; ``_BadReturn`` for the rest."""
     if isinstance(got, bool) or not isinstance(got, (int, np.integer, float, np.floating)):
         raise _BadReturn(f"returned {type(got).__name__}, expected a whole number of steps")
+    if isinstance(got, np.integer) and np.dtype(type(got)).itemsize < 4:
+        raise _BadReturn(f"returned a numpy {np.dtype(type(got))}, expected a whole number: return a Python int "
+                         "(small integer types wrap around silently; int8 stops at 127)")
     if isinstance(got, (int, np.integer)):
         return int(got)
     if not math.isfinite(float(got)):  # nan, inf

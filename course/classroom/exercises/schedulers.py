@@ -24,9 +24,10 @@ from ...optim import lr_scheduler as S
 from ..plateau_demo import plateau_timeline
 from ._checking import _BadReturn, _precision_hint, _raised, _scalar, _Stub, _TimedOut, checker
 from ._checking import _call as _learner_call
+from .practice import _int_answer, _run, _value
 
-__all__ = ["check_step_lr", "check_cosine_lr", "check_warmup_cosine", "check_is_better", "check_drop_epochs",
-           "DROP_EXERCISE"]
+__all__ = ["check_step_lr", "check_cosine_lr", "check_warmup_cosine", "check_chained_lr", "check_first_epoch_below",
+           "check_warm_restart_lr", "check_is_better", "check_drop_epochs", "DROP_EXERCISE"]
 
 
 def _call(name, fn, args):
@@ -135,6 +136,140 @@ def check_warmup_cosine(fn) -> bool:
     return _check_curves("check_warmup_cosine", fn, cases,
                          "warmup: base_lr * (start_factor + (1 - start_factor) * epoch / warmup); then the cosine "
                          "restarts at epoch `warmup` with T_max = total - warmup.")
+
+
+# the exercises of notebook 07 today: predict or derive what a real scheduler does (the three
+# closed-form checkers above are older exercises, kept working)
+@checker
+def check_chained_lr(fn) -> bool:
+    """``fn(base_lr, start_factor, warmup, T_max, k)``: the lr the k-th ``optimizer.step()`` (from 0)
+    uses under ``ChainedScheduler([LinearLR(opt, start_factor, total_iters=warmup),
+    CosineAnnealingLR(opt, T_max)])``, stepped once per epoch, for ``0 <= k <= T_max``.
+
+    The reference is the real composition run through ``simulate`` (5 cases, every k).
+    """
+    cases = []
+    for base_lr, start_factor, warmup, T_max in [(0.1, 0.1, 10, 100), (1.0, 0.5, 3, 7), (0.05, 0.25, 8, 20),
+                                                 (0.3, 0.01, 1, 5), (2.0, 0.2, 12, 12)]:
+        def factory(opt, sf=start_factor, w=warmup, T=T_max):
+            return S.ChainedScheduler([S.LinearLR(opt, start_factor=sf, total_iters=w),
+                                       S.CosineAnnealingLR(opt, T_max=T)])
+
+        lrs = S.simulate(factory, T_max + 1, lr=base_lr)
+        cases.append((f"base_lr={base_lr}, start_factor={start_factor}, warmup={warmup}, T_max={T_max}",
+                      (base_lr, start_factor, warmup, T_max), lrs))
+    return _check_curves("check_chained_lr", fn, cases,
+                         "ChainedScheduler steps both schedulers on the same lr, so their factors multiply: "
+                         "LinearLR's (start_factor + (1 - start_factor) * min(k, warmup) / warmup) times the "
+                         "cosine's (1 + cos(pi * k / T_max)) / 2, both counted from k = 0.")
+
+
+_BELOW_CASES = [(0.1, 10, 100, 0.01), (1.0, 5, 30, 0.5), (0.05, 3, 53, 0.049), (0.2, 20, 120, 0.002),
+                (0.1, 1, 11, 0.09), (0.4, 6, 66, 0.02), (1.0, 15, 40, 0.5)]
+
+
+def _first_below(base_lr, warmup, total, threshold):
+    """From the real SequentialLR: the first epoch >= warmup whose lr is below threshold."""
+    def factory(opt):
+        return S.SequentialLR(opt, [S.LinearLR(opt, start_factor=0.1, total_iters=warmup),
+                                    S.CosineAnnealingLR(opt, T_max=total - warmup)], milestones=[warmup])
+
+    lrs = S.simulate(factory, total, lr=base_lr)
+    return next(e for e in range(warmup, total) if lrs[e] < threshold)
+
+
+@checker
+def check_first_epoch_below(fn) -> bool:
+    """``fn(base_lr, warmup, total, threshold) -> int``: the first epoch (0-based, at or after the
+    warmup) whose lr is below ``threshold`` under::
+
+        SequentialLR(opt, [LinearLR(opt, start_factor=0.1, total_iters=warmup),
+                           CosineAnnealingLR(opt, T_max=total - warmup)], milestones=[warmup])
+
+    Compared with the real scheduler on 7 cases (none where the lr equals the threshold).
+    """
+    cases = [{"desc": f"base_lr={b}, warmup={w}, total={t}, threshold={th}", "args": (b, w, t, th)}
+             for b, w, t, th in _BELOW_CASES]
+
+    def check(case, expected):
+        raw = _value(fn, *case["args"])
+        got = _int_answer(raw)
+        if got == expected:
+            return None
+        b, w, t, th = case["args"]
+        x = (t - w) / math.pi * math.acos(2 * th / b - 1)  # cosine epochs until the lr reaches the threshold
+        if got is None:
+            hint = "an epoch is a whole number: round the epoch where the lr crosses the threshold up to the next one."
+        elif got == expected - 1:
+            hint = ("that epoch's lr is still at or above the threshold: the answer is the first whole epoch "
+                    "strictly past the crossing point.")
+        elif got == expected - w or got == expected - w - 1:
+            hint = "the cosine starts at epoch `warmup`: add the warmup epochs to the cosine's own epoch count."
+        else:
+            hint = ("during the cosine, lr(e) = base_lr * (1 + cos(pi * (e - warmup) / (total - warmup))) / 2; "
+                    f"solve lr(e) = threshold for e (here the crossing is {x:.3g} epochs into the cosine) and take "
+                    "the next whole epoch.")
+        return f"returned {raw!r}, expected {expected}", hint
+
+    return _run("check_first_epoch_below", "the real SequentialLR", cases, check,
+                expect=lambda case: _first_below(*case["args"]))
+
+
+_RESTART_CASES = [(0.1, 0.0, 10, 2, 7), (1.0, 0.1, 5, 1, 4), (0.05, 0.001, 3, 3, 5), (0.2, 0.02, 1, 2, 3)]
+
+
+def _restart_lrs(base_lr, eta_min, T_0, T_mult, iters, epochs):
+    """(times t, lr the real scheduler writes after step(t)), t = epoch + i / iters once per batch."""
+    import course
+
+    opt = course.optim.SGD([course.Parameter(np.zeros(1))], lr=base_lr)
+    sched = S.CosineAnnealingWarmRestarts(opt, T_0=T_0, T_mult=T_mult, eta_min=eta_min)
+    ts, lrs = [], []
+    for epoch in range(epochs):
+        for i in range(iters):
+            t = epoch + i / iters
+            sched.step(t)
+            ts.append(t)
+            lrs.append(opt.param_groups[0]["lr"])
+    return ts, lrs
+
+
+@checker
+def check_warm_restart_lr(fn) -> bool:
+    """``fn(base_lr, eta_min, T_0, T_mult, t)``: the lr ``CosineAnnealingWarmRestarts(opt, T_0, T_mult,
+    eta_min)`` writes after ``scheduler.step(t)``, ``t`` a fractional epoch ``epoch + i / iters``.
+
+    Compared with the real scheduler stepped once per batch on 4 cases (restarts included).
+    """
+    name = "check_warm_restart_lr"
+    cases = []
+    for base_lr, eta_min, T_0, T_mult, iters in _RESTART_CASES:
+        epochs = T_0 * (1 + T_mult + T_mult ** 2) + 2 if T_mult > 1 else 4 * T_0 + 1  # three cycles and more
+        ts, lrs = _restart_lrs(base_lr, eta_min, T_0, T_mult, iters, min(epochs, 45))
+        cases.append((f"base_lr={base_lr}, eta_min={eta_min}, T_0={T_0}, T_mult={T_mult}, {iters} batches per epoch",
+                      (base_lr, eta_min, T_0, T_mult), ts, lrs))
+    total = 0
+    for label, args, ts, expected in cases:
+        for t, want in zip(ts, expected):
+            ok, got = _call(name, fn, (*args, t))
+            if not ok:
+                return False
+            total += 1
+            close, why = _close(got, want)
+            if not close:
+                T_0, T_mult = args[2], args[3]
+                print(f"{name}: case {label} fails at t={t!r}: the call {getattr(fn, '__name__', 'fn')}"
+                      f"{_fmt((*args, t))}\n"
+                      f"  expected {float(want):.10g} (what the real scheduler writes after step({t!r}))\n"
+                      f"  got      {got!r}" + (f"\n  ({why})" if why else "")
+                      + "\n  hint: " + ((not why and _precision_hint(want, got)) or (
+                          "find the cycle t falls in: cycle n lasts T_0 * T_mult**n epochs and starts at "
+                          "T_0 * (T_mult**n - 1) / (T_mult - 1) (at n * T_0 when T_mult == 1); T_cur = t minus that "
+                          "start, fraction kept; lr = eta_min + (base_lr - eta_min) * (1 + cos(pi * T_cur / T_i)) / 2"
+                          + (f" (here T_0={T_0}, T_mult={T_mult})." if T_mult > 1 else "."))))
+                return False
+    print(f"{name}: all {len(cases)} cases pass ({total} values).")
+    return True
 
 
 # ------------------------------------------------------------------ notebook 08

@@ -50,7 +50,7 @@ __all__ = ["Explorer", "explore", "lr_explorer", "sgd_explorer", "momentum_explo
 
 RUN_KEYS = ("steps", "noise", "batch_size", "seed", "scheduler")
 PANELS = ("contour", "loss", "rate", "effective", "lr")
-TITLE_SIZE = 9  # points
+TITLE_SIZE = 11  # points
 TITLE_CHAR_EM = 0.6  # a generous mean character width of DejaVu Sans, in ems
 Y_CAP = 1e200  # the largest |y| an axis shows
 
@@ -190,13 +190,18 @@ class Explorer(WidgetView):
         self.status = ""
         self.png = b""
         n = len(panels)
-        self.figure = Figure(figsize=figsize or (4.3 * n, 3.9), dpi=dpi, layout="constrained")
+        self.figure = Figure(figsize=figsize or (4.3 * n, 4.2), dpi=dpi, layout="constrained")
         self.canvas = FigureCanvasAgg(self.figure)
         self._background, self._layout_frozen, self._title_lines = None, False, None
         self._background_at = None
         axs = self.figure.subplots(1, n, squeeze=False)[0]
         self.axes = dict(zip(panels, axs))
         self._build_static()
+        for ax in self.axes.values():  # readable at notebook width: the PNG is shown at 72 dpi
+            ax.tick_params(labelsize=11)
+            ax.xaxis.label.set_size(12)
+            ax.yaxis.label.set_size(12)
+            ax.title.set_size(12)
         self.output = W.Output()
         self.status_html = W.HTML()
         rows = list(self.sliders.values()) + [c for k, c in self.controls.items() if k != "optimizers"]
@@ -253,7 +258,7 @@ class Explorer(WidgetView):
             ax.set_xlabel("step")
             ax.set_ylabel("effective step |Δθ / g|")
             ax.grid(True, alpha=0.3)
-            ax.set_title("effective step size (solid: x, dashed: y)", fontsize=10)
+            ax.set_title("effective step size (solid: x, dashed: y)")
         for key in ("loss", "effective"):
             if key in self.axes:
                 self.axes[key].xaxis.set_major_locator(MaxNLocator(5, integer=True))
@@ -365,7 +370,7 @@ class Explorer(WidgetView):
             if key in self.axes:  # x: all the steps, fixed (a run that stops early shows it)
                 self.axes[key].set_xlim(0, max(1, steps))
                 _rescale_y(self.axes[key])
-        self.axes["contour"].legend(loc="upper right", fontsize=7)
+        self.axes["contour"].legend(loc="upper right", fontsize=9)
         text = self.describe(self) if self.describe is not None else ""
         self.status = "; ".join([t for t in [text] + messages if t])
         # the figure's title: the explanation and invalid runs; divergence is in the legend already
