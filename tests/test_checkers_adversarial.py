@@ -113,6 +113,22 @@ def _old_adamw_step(param, grad, exp_avg, exp_avg_sq, step, lr, beta1, beta2, ep
 
 REF.setdefault("check_adam_step", _old_adam_step)
 REF.setdefault("check_adamw_step", _old_adamw_step)
+
+
+def _old_nesterov_step(param, grad, buf, lr, momentum):
+    """03's old exercise 2 (03 now asks for Nesterov's stable lr)."""
+    buf = momentum * buf + grad
+    return param - lr * (grad + momentum * buf), buf
+
+
+def _old_lion_step(param, grad, exp_avg, lr, beta1, beta2, weight_decay):
+    """06's old exercise 1 (06 now asks where Lion leaves a weight)."""
+    c = beta1 * exp_avg + (1 - beta1) * grad
+    return param * (1 - lr * weight_decay) - lr * np.sign(c), beta2 * exp_avg + (1 - beta2) * grad
+
+
+REF.setdefault("check_nesterov_step", _old_nesterov_step)
+REF.setdefault("check_lion_step", _old_lion_step)
 CHECKERS = [name for name in E.__all__ if name.startswith("check_")]
 
 # what each exercise returns
@@ -1482,6 +1498,33 @@ SPECIFIC_RIGHT.update({
     "check_adamw_halving_steps": {"a loop": lambda lr, wd: next(k for k in range(1, 10 ** 6)
                                                                  if (1 - lr * wd) ** k <= 0.5)},
     "check_uncorrected_first_step": {"** 0.5": lambda b1, b2: (1 - b1) * (1 - b2) ** -0.5},
+})
+
+
+# ----------------------------------------------------------------- notebooks 03 and 06 (stability)
+KIND.update({"check_nesterov_stable_lr": "scalar", "check_lion_resting_point": "scalar"})
+FLOAT_ARGS |= {"check_nesterov_stable_lr"}
+SPECIFIC_WRONG.update({
+    "check_nesterov_stable_lr": {
+        "the heavy ball's 2 (1 + m) / h": lambda h, m: 2 * (1 + m) / h,
+        "plain GD's 2 / h": lambda h, m: 2 / h,
+        "2 / (h (1 + 2 m))": lambda h, m: 2 / (h * (1 + 2 * m)),
+        "2 (1 + m) / (h (1 + m)**2)": lambda h, m: 2 * (1 + m) / (h * (1 + m) ** 2),
+        "2 (1 - m) / h": lambda h, m: 2 * (1 - m) / h,
+        "(2 + 2 m) / (1 + 2 m), h forgotten": lambda h, m: (2 + 2 * m) / (1 + 2 * m),
+    },
+    "check_lion_resting_point": {
+        "-g / weight_decay": lambda g, wd: -g / wd,
+        "sign the wrong way": lambda g, wd: float(np.sign(g)) / wd,
+        "always 0": lambda g, wd: 0.0,
+        "-1 / weight_decay, even for g = 0": lambda g, wd: -math.copysign(1, g) / wd,
+        "-sign(g) weight_decay": lambda g, wd: -float(np.sign(g)) * wd,
+        "-sign(g)": lambda g, wd: -float(np.sign(g)),
+    },
+})
+SPECIFIC_RIGHT.update({
+    "check_nesterov_stable_lr": {"as one fraction": lambda h, m: (2 + 2 * m) / (h + 2 * h * m)},
+    "check_lion_resting_point": {"a branch": lambda g, wd: 0.0 if g == 0 else (-1 / wd if g > 0 else 1 / wd)},
 })
 
 

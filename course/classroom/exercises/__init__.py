@@ -26,8 +26,10 @@ from .scale import *  # noqa: F401,F403
 from .scale import __all__ as _scale
 from .schedulers import *  # noqa: F401,F403
 from .schedulers import __all__ as _schedulers
+from .stability import *  # noqa: F401,F403
+from .stability import __all__ as _stability
 from ._checking import set_time_limit
 from .zoo import *  # noqa: F401,F403
 from .zoo import __all__ as _zoo
 
-__all__ = [*_optimizers, *_minibatch, *_zoo, *_schedulers, *_practice, *_adam_derivations, *_beyond_adam, *_scale, *_adaptive, *_lr_range, "set_time_limit"]
+__all__ = [*_optimizers, *_minibatch, *_zoo, *_schedulers, *_practice, *_adam_derivations, *_beyond_adam, *_scale, *_adaptive, *_lr_range, *_stability, "set_time_limit"]

@@ -119,13 +119,13 @@ def check_scaled_lr(scaled_lr) -> bool:
 
 
 # ------------------------------------------------------------------ the edge of stability with momentum
-def _sgd_step_matrix(lr: float, momentum: float, h: float) -> np.ndarray:
+def _sgd_step_matrix(lr: float, momentum: float, h: float, nesterov: bool = False) -> np.ndarray:
     """The 2x2 matrix of one step of ``course.optim.SGD`` on ``h x**2 / 2``, acting on
     ``(p, momentum_buffer)``, read off the optimizer (its step is linear in both)."""
     columns = []
     for p0, b0 in ((1.0, 0.0), (0.0, 1.0)):
         p = Parameter(np.zeros(1))
-        opt = optim.SGD([p], lr=lr, momentum=momentum)
+        opt = optim.SGD([p], lr=lr, momentum=momentum, nesterov=nesterov)
         p.grad = np.zeros(1)
         opt.step()  # makes the buffer (with momentum), which we then overwrite
         p.data[...] = p0
