@@ -14,8 +14,8 @@ import numpy as np
 
 from ... import optim
 from ...tensor import Parameter
-from ._checking import _precision_hint, checker
-from .practice import _as_float, _int_answer, _run, _value
+from ._checking import checker
+from .practice import _as_float, _int_answer, _number_mismatch, _run, _value
 
 __all__ = ["check_adamw_halving_steps", "check_uncorrected_first_step"]
 
@@ -100,7 +100,7 @@ def check_uncorrected_first_step(uncorrected_first_step) -> bool:
             hint = "upside down: m_1 = (1 - beta1) g is on top, sqrt(v_1) = sqrt(1 - beta2) |g| below."
         else:
             hint = "from zero: m_1 = (1 - beta1) g and v_1 = (1 - beta2) g**2; the step is lr m_1 / sqrt(v_1)."
-        return f"returned {got:.10g}, expected {expected:.10g}", _precision_hint(expected, got) or hint
+        return _number_mismatch(got, expected, hint)
 
     return _run("check_uncorrected_first_step", "course.optim.Adam's state after one step", cases, check,
                 expect=expect)

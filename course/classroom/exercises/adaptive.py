@@ -18,8 +18,8 @@ import numpy as np
 
 from ... import optim
 from ...tensor import Parameter
-from ._checking import _BadReturn, _precision_hint, checker
-from .practice import _as_float, _run, _value
+from ._checking import _BadReturn, checker
+from .practice import _as_float, _number_mismatch, _run, _value
 
 __all__ = ["check_adagrad_effective_lr", "check_rmsprop_step_ratio", "check_eps_inside"]
 
@@ -70,7 +70,7 @@ def check_adagrad_effective_lr(adagrad_effective_lr) -> bool:
             hint = "eps is still in the denominator: lr / (sqrt(t) |g| + eps) (it matters when eps is not tiny)."
         else:
             hint = "after t steps of g the sum is t g**2; the step divides lr g by sqrt(sum) + eps."
-        return f"returned {got:.10g}, expected {expected:.10g}", _precision_hint(expected, got) or hint
+        return _number_mismatch(got, expected, hint)
 
     return _run("check_adagrad_effective_lr", "course.optim.Adagrad stepped on a constant gradient", cases, check,
                 expect=expect)
@@ -106,7 +106,7 @@ def check_rmsprop_step_ratio(rmsprop_step_ratio) -> bool:
         else:
             hint = ("unroll v_t = alpha v_(t-1) + (1 - alpha) g**2 from v_0 = 0: a geometric sum. The step is "
                     "lr g / sqrt(v_t).")
-        return f"returned {got:.10g}, expected {expected:.10g}", _precision_hint(expected, got) or hint
+        return _number_mismatch(got, expected, hint)
 
     return _run("check_rmsprop_step_ratio", "course.optim.RMSprop stepped on a constant gradient", cases, check,
                 expect=expect)

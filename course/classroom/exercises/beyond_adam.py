@@ -21,7 +21,7 @@ import numpy as np
 from .. import landscapes
 from .. import preconditioning as P
 from ._checking import _arr, _precision_hint, checker
-from .practice import _as_float, _int_answer, _run, _value
+from .practice import _as_float, _int_answer, _number_mismatch, _run, _value
 
 __all__ = ["check_jacobi_condition_number", "check_adafactor_saving", "check_ns_steps",
            "check_shampoo_as_full_matrix"]
@@ -56,7 +56,7 @@ def check_jacobi_condition_number(jacobi_condition_number) -> bool:
         else:
             hint = ("D^{-1/2} H D^{-1/2} has ones on its diagonal and r = H_xy / sqrt(H_xx H_yy) off it: "
                     "its eigenvalues are 1 + r and 1 - r. Write H's entries with cos and sin of the angle.")
-        return f"returned {got:.10g}, expected {expected:.10g}", _precision_hint(expected, got) or hint
+        return _number_mismatch(got, expected, hint)
 
     return _run("check_jacobi_condition_number", "the eigenvalues of D^-1/2 H D^-1/2", cases, check, expect=expect)
 
@@ -94,7 +94,7 @@ def check_adafactor_saving(adafactor_saving) -> bool:
                     "(torch factors over the last two dimensions).")
         else:
             hint = "count both: Adam 2 x size; Adafactor a row (m) and a column (n) per m x n matrix."
-        return f"returned {got:.10g}, expected {expected:.10g}", _precision_hint(expected, got) or hint
+        return _number_mismatch(got, expected, hint)
 
     return _run("check_adafactor_saving", "the state of course.optim.Adam and Adafactor after one step",
                 cases, check, expect=expect)

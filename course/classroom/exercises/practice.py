@@ -95,6 +95,11 @@ def _value(fn, *args, **kwargs):
 _as_float = _scalar  # a number, or _BadReturn saying what came instead
 
 
+def _number_mismatch(got: float, expected: float, hint: str):
+    """The ``(message, hint)`` of a wrong number: both to 10 digits, and the float32 hint first."""
+    return f"returned {got:.10g}, expected {expected:.10g}", _precision_hint(expected, got) or hint
+
+
 # ------------------------------------------------------------------- 09
 def _epoch_cases():
     """Each case builds a fresh model, loss and loader, on its own copy of the data: whatever the
@@ -181,7 +186,7 @@ def check_accuracy(accuracy) -> bool:
         if not math.isclose(got, expected, rel_tol=1e-12, abs_tol=1e-12):
             hint = ("a fraction in [0, 1] is expected, not a percentage." if math.isclose(got, 100 * expected)
                     else "compare argmax over the class axis (axis=1) with the targets, then take the mean.")
-            return f"returned {got:.10g}, expected {expected:.10g}", _precision_hint(expected, got) or hint
+            return _number_mismatch(got, expected, hint)
         return None
 
     return _run("check_accuracy", "course.training.accuracy", cases, check,

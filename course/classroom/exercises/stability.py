@@ -18,8 +18,8 @@ import numpy as np
 
 from ... import optim
 from ...tensor import Parameter
-from ._checking import _precision_hint, checker
-from .practice import _as_float, _run, _value
+from ._checking import checker
+from .practice import _as_float, _number_mismatch, _run, _value
 from .scale import _sgd_step_matrix
 
 __all__ = ["check_nesterov_stable_lr", "check_lion_resting_point"]
@@ -59,7 +59,7 @@ def check_nesterov_stable_lr(nesterov_stable_lr) -> bool:
         else:
             hint = ("write the step as a map of (theta_t, theta_t-1): its characteristic polynomial is "
                     "z**2 - (1 + m)(1 - lr h) z + m (1 - lr h); find the lr at which z = -1 is a root.")
-        return f"returned {got:.10g}, expected {expected:.10g}", _precision_hint(expected, got) or hint
+        return _number_mismatch(got, expected, hint)
 
     return _run("check_nesterov_stable_lr", "the stability limit of course.optim.SGD(nesterov=True)", cases, check,
                 expect=expect)
@@ -100,6 +100,6 @@ def check_lion_resting_point(lion_resting_point) -> bool:
         else:
             hint = ("each step is theta <- theta - lr (sign(c) + weight_decay theta) with sign(c) = sign(g) "
                     "(what is sign(0)?): find the theta at which the two terms cancel.")
-        return f"returned {got:.10g}, expected {expected:.10g}", _precision_hint(expected, got) or hint
+        return _number_mismatch(got, expected, hint)
 
     return _run("check_lion_resting_point", "course.optim.Lion run to rest", cases, check, expect=expect)
