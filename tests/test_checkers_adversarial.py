@@ -1922,6 +1922,26 @@ SPECIFIC_RIGHT.update({
 })
 
 
+def _merge_plugins():
+    """Adversaries kept in their own files: ``tests/adversaries/<name>.py`` defines
+    ``adversaries(h)``, ``h`` being this module (its helpers: ``f32``, ``_round4``, ...), and returns
+    a dict with any of ``KIND``, ``FLOAT_ARGS``, ``REF``, ``SPECIFIC_WRONG``, ``SPECIFIC_RIGHT``."""
+    import importlib
+    for path in sorted((ROOT / "tests" / "adversaries").glob("[!_]*.py")):
+        table = importlib.import_module(f"adversaries.{path.stem}").adversaries(sys.modules[__name__])
+        KIND.update(table.get("KIND", {}))
+        FLOAT_ARGS.update(table.get("FLOAT_ARGS", ()))
+        for name, fn in table.get("REF", {}).items():
+            REF.setdefault(name, fn)
+        for name, fns in table.get("SPECIFIC_WRONG", {}).items():
+            SPECIFIC_WRONG.setdefault(name, {}).update(fns)
+        for name, fns in table.get("SPECIFIC_RIGHT", {}).items():
+            SPECIFIC_RIGHT.setdefault(name, {}).update(fns)
+
+
+_merge_plugins()
+
+
 def _table():
     wrong, right = [], []
     for name in CHECKERS:

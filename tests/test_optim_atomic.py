@@ -422,6 +422,11 @@ def _stepped(name, **kwargs):
     ("ASGD", lambda sd: sd["state"][2].pop("eta"), ValueError, r"has no 'eta'"),
     ("RMSprop", lambda sd: sd["state"][0].pop("momentum_buffer"), ValueError, r"has no 'momentum_buffer'"),
     ("SGD", lambda sd: sd["state"][0].__setitem__("momentum_buffer", np.zeros((3, 2))), ValueError, "shape"),
+    # switches course cannot honour: a step would refuse them, so the load does (found by the property below)
+    ("ASGD", lambda sd: sd["param_groups"][0].__setitem__("differentiable", (0.9,)), RuntimeError,
+     r"differentiable=True \(in loaded param group 0\)"),
+    ("Adam", lambda sd: sd["param_groups"][1].__setitem__("capturable", True), RuntimeError,
+     r"capturable=True \(in loaded param group 1\)"),
 ])
 def test_a_state_dict_that_would_fail_later_is_refused_at_load_and_changes_nothing(name, mutate, error, match):
     params, opt = _stepped(name, **({"momentum": 0.9} if name in ("SGD", "RMSprop") else {}))

@@ -387,15 +387,16 @@ def flag(name):
 
 def _switches(h, where):
     """torch's implementation switches at a step (see the module docstring)."""
-    if type(where) is not int:  # construction (torch checks fused after the groups) and loads
+    if where is None:  # construction: torch accepts them there, and checks fused after the groups
         return
+    # at a step, and at a load: a loaded group that asks for them would make every later step fail
     if h.get("capturable"):
         raise RuntimeError(f"capturable=True{_at(where)}: it asks for steps that can be captured in a CUDA graph, "
                            "which course does not have (torch's step refuses it for CPU tensors too)")
     if h.get("differentiable"):
         raise RuntimeError(f"differentiable=True{_at(where)}: course's optimizer steps are not recorded by autograd, "
                            "so no gradient can flow through them")
-    if h.get("fused"):
+    if h.get("fused") and type(where) is int:  # a loaded group has no params yet
         for p in h["params"]:
             if _dtype_kind(p.data) != "f":
                 raise RuntimeError("`fused=True` requires all the params to be floating point Tensors, "
