@@ -2,6 +2,7 @@
 
 ============================  =============================================================
 ``optimizer_explorer``        an optimizer on a landscape: ``explore``, ``race`` (01-06)
+``decay_explorer``            Adam + L2 against AdamW: where weight decay leaves two weights (05)
 ``schedule_explorer``         lr schedules and ReduceLROnPlateau (07, 08)
 ``training_explorers``        the training picker (09), the lr finder (10), traffic (11)
 ``preconditioner_explorer``   a rotated bowl: diagonal against full-matrix AdaGrad (12)
@@ -21,6 +22,7 @@ from .training_explorers import (Panel, finder_explorer, finder_result, finder_s
                                  training_picker)
 from .preconditioner_explorer import rotation_explorer
 from .scale_explorers import noise_ball_explorer
+from .decay_explorer import decay_explorer
 from .view import WidgetView
 
 __all__ = ["Explorer", "explore", "lr_explorer", "sgd_explorer", "momentum_explorer", "rmsprop_explorer",
@@ -28,4 +30,4 @@ __all__ = ["Explorer", "explore", "lr_explorer", "sgd_explorer", "momentum_explo
            "LiveFigure", "ScheduleExplorer", "PlateauExplorer", "schedule_explorer", "plateau_explorer",
            "SCHEDULES", "make_control",
            "Panel", "training_picker", "finder_sweep", "finder_result", "finder_explorer", "traffic_explorer",
-           "rotation_explorer", "WidgetView", "noise_ball_explorer"]
+           "rotation_explorer", "WidgetView", "noise_ball_explorer", "decay_explorer"]
