@@ -115,6 +115,11 @@ REF.setdefault("check_adam_step", _old_adam_step)
 REF.setdefault("check_adamw_step", _old_adamw_step)
 
 
+def _old_momentum_step(param, grad, buf, lr, momentum):
+    buf = momentum * buf + grad
+    return param - lr * buf, buf
+
+
 def _old_nesterov_step(param, grad, buf, lr, momentum):
     """03's old exercise 2 (03 now asks for Nesterov's stable lr)."""
     buf = momentum * buf + grad
@@ -127,6 +132,7 @@ def _old_lion_step(param, grad, exp_avg, lr, beta1, beta2, weight_decay):
     return param * (1 - lr * weight_decay) - lr * np.sign(c), beta2 * exp_avg + (1 - beta2) * grad
 
 
+REF.setdefault("check_momentum_step", _old_momentum_step)
 REF.setdefault("check_nesterov_step", _old_nesterov_step)
 REF.setdefault("check_lion_step", _old_lion_step)
 CHECKERS = [name for name in E.__all__ if name.startswith("check_")]

@@ -111,3 +111,28 @@ def test_fused_kernel_equals_expressions_on_gpu():
     q, mq, vq = p0.copy(), np.zeros_like(p0), np.zeros_like(p0)
     memory_traffic.adam_expressions(q, g, mq, vq, lr=0.01, step=1)
     np.testing.assert_allclose(cupy.asnumpy(p), q, rtol=1e-5)
+
+
+def test_launch_step_time_adds_the_launches_to_the_bytes():
+    h100 = memory_traffic.MACHINES["h100"]
+    floor = memory_traffic.step_time_floor(28, 1e6, h100.bandwidth)
+    t = memory_traffic.launch_step_time(28, 1e6, h100.bandwidth, kernels=16, launch_latency=5e-6)
+    assert t == pytest.approx(16 * 5e-6 + floor, rel=1e-12)
+    assert memory_traffic.launch_step_time(28, 1e6, h100.bandwidth) == floor  # no launch cost by default
+    with pytest.raises(ValueError, match="bandwidth: 0"):
+        memory_traffic.launch_step_time(28, 10, 0)
+    with pytest.raises(ValueError, match="launch_latency"):
+        memory_traffic.launch_step_time(28, 10, 1e9, kernels=1, launch_latency=-1e-6)
+
+
+@pytest.mark.parametrize("kernels, bpp, latency", [(16, 148, 5e-6), (1, 28, 5e-6), (13, 124, 2e-6)])
+def test_at_the_launch_crossover_bytes_and_launches_take_equally_long(kernels, bpp, latency):
+    bw = memory_traffic.MACHINES["h100"].bandwidth
+    n = memory_traffic.launch_crossover(kernels, bpp, bw, latency)
+    bytes_part = memory_traffic.step_time_floor(bpp, n, bw)
+    assert bytes_part == pytest.approx(kernels * latency, rel=1e-12)
+    # a tenth of that size is launch-bound, ten times as much is bandwidth-bound
+    assert memory_traffic.step_time_floor(bpp, n / 10, bw) < kernels * latency < memory_traffic.step_time_floor(bpp, 10 * n, bw)
+    assert memory_traffic.CUDA_LAUNCH_LATENCY == 5e-6
+    with pytest.raises(ValueError, match="bytes_per_param: 0"):
+        memory_traffic.launch_crossover(1, 0, bw, latency)

@@ -247,3 +247,21 @@ def test_a_blown_up_run_on_a_log_axis_still_draws():
         w.sliders["lr"].value = value
         assert not w.status.startswith("could not draw"), w.status
     assert w.png[:4] == b"\x89PNG"
+
+
+def test_race_tune_on_uses_the_race_protocol_of_notebook_06():
+    from course.classroom import race as protocol
+    grid = [1e-3, 1e-2, 0.1, 1.0]
+    w = widgets.race(steps=40, lrs=grid, show=("SGD", "Adam"), tune_on=protocol.tune_starts)
+    land = w.landscape
+    for label in ("SGD", "Adam"):
+        assert w.tuned[(label, land.name)] == protocol.tune(label, land, protocol.tune_starts(land), lrs=grid, steps=40)
+    assert w.static().format == "png"      # a static first view
+    w.controls["landscape"].value = "saddle"
+    assert w.tuned[("Adam", "saddle")] == protocol.tune("Adam", "saddle", protocol.tune_starts("saddle"), lrs=grid,
+                                                         steps=40)
+    # there the two protocols differ: escape steps over the tuning starts, not the default start's loss
+    assert w.tuned[("SGD", "saddle")] != tune_lr("SGD", "saddle", lrs=grid, steps=40)
+    # the default (no tune_on) is unchanged: tune_lr from the default start
+    assert widgets.race(steps=40, show=("SGD",)).tuned[("SGD", land.name)] == tune_lr("SGD", land, lrs=np.logspace(-4, 0, 9),
+                                                                                      steps=40)

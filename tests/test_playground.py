@@ -40,13 +40,16 @@ def test_unknown_scheduler():
 
 
 def test_playground_tunes_like_notebook_06():
-    """One tuning protocol: the playground's lrs are tuning.race_lr's (grid 1e-4 to 10), e.g. NAdam's."""
+    """One tuning protocol: the playground's lrs are race.tune's on the race's tuning starts (06)."""
+    from course.classroom import race as protocol
     from course.classroom import tuning
     from course.classroom.widgets import RACE_OPTIMIZERS
 
     w = playground()
     assert w.tuned, "the race tuned nothing"
     for (label, fname), lr in w.tuned.items():
-        assert lr == tuning.race_lr(RACE_OPTIMIZERS[label], fname), (label, fname)
+        spec = RACE_OPTIMIZERS[label]
+        spec = spec if isinstance(spec, tuple) else (spec, {})
+        assert lr == protocol.tune(spec, fname, protocol.tune_starts(fname), lrs=tuning.GRID), (label, fname)
     assert max(tuning.GRID) == 10.0 and min(tuning.GRID) == 1e-4
     assert tuning.race_lr("NAdam", "rosenbrock") == 10.0   # above the old grid's top (1): where they differed

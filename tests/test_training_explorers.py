@@ -218,3 +218,26 @@ def test_digits_splits_are_disjoint_and_trial_tests_once():
     assert len(t.history.lr) == 2 and t.history.lr[1] < 0.01 and 0 <= t.test_accuracy <= 1
     m = digits_runs.digits_mlp(8, 0, batch_norm=True, dropout=0.5)
     assert [type(x).__name__ for x in m] == ["Linear", "BatchNorm1d", "ReLU", "Dropout", "Linear"]
+
+
+def test_traffic_explorer_launch_slider_moves_the_gpu_lines_and_the_crossovers():
+    from course.classroom import memory_traffic
+    p = widgets.traffic_explorer(log10_n=4, launch_us=5.0)
+    h100, cpu = memory_traffic.MACHINES["h100"], memory_traffic.MACHINES["cpu"]
+    fused = memory_traffic.adam_traffic(4)["fused kernel"]
+    ns = p.lines["h100:fused kernel"].get_xdata()
+    np.testing.assert_allclose(p.lines["h100:fused kernel"].get_ydata(),
+                               [(5e-6 + fused * n / h100.bandwidth) * 1e3 for n in ns], rtol=1e-12)
+    cpu_before = p.lines["cpu:fused kernel"].get_ydata().copy()
+    xs, _ = p.lines["crossover"].get_data()
+    assert min(xs) == pytest.approx(5e-6 * h100.bandwidth / fused)  # the fused kernel's crossover
+    assert "launches of 5 µs" in p.figure.axes[0].get_title()
+    p.controls["launch_us"].value = 10.0
+    xs2, _ = p.lines["crossover"].get_data()
+    assert min(xs2) == pytest.approx(2 * min(xs))  # twice the launch cost, twice the crossover
+    np.testing.assert_array_equal(p.lines["cpu:fused kernel"].get_ydata(), cpu_before)  # the CPU has no launches
+    p.controls["launch_us"].value = 0.0
+    assert len(p.lines["crossover"].get_data()[0]) == 0 and "no launch cost" in p.figure.axes[0].get_title()
+    np.testing.assert_allclose(p.lines["h100:fused kernel"].get_ydata(),
+                               [fused * n / h100.bandwidth * 1e3 for n in ns], rtol=1e-12)
+    assert cpu.bandwidth < h100.bandwidth

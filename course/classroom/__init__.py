@@ -16,6 +16,7 @@ library never imports it.  Import what a notebook needs by name::
 ``exercises``        the checkers of the notebooks' exercises
 ``playground``       the optimizer race of ``make play``
 ``tuning``           the race's lr tuning, shared by notebook 06 and the playground
+``race``             06's race protocol: start sets, tune on one, score on another, ranks
 ``plateau_demo``     a noisy validation curve and ReduceLROnPlateau's timeline
 ``digits_runs``      the seeded digits MLP runs of notebooks 09-11
 ``memory_traffic``   why an optimizer step is memory-bound (notebook 11)

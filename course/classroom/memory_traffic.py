@@ -32,7 +32,8 @@ from .. import backend
 __all__ = ["Machine", "MACHINES", "Op", "Trace", "trace", "sgd_step", "sgd_momentum_step", "sgd_momentum_inplace",
            "adam_expressions",
            "adam_inplace", "adam_traffic", "arithmetic_intensity", "attainable_flops", "step_time_floor", "roofline_time",
-           "time_call", "measure_bandwidth", "fused_adam_kernel", "fused_adam_step"]
+           "CUDA_LAUNCH_LATENCY", "launch_step_time", "launch_crossover",
+           "time_call", "measure_bandwidth", "measure_call_overhead", "fused_adam_kernel", "fused_adam_step"]
 
 
 # ------------------------------------------------------------------ machines
@@ -222,6 +223,37 @@ def step_time_floor(bytes_per_param: float, n: float, bandwidth: float) -> float
     return bytes_per_param * n / bandwidth
 
 
+# A typical published figure for one CUDA kernel launch (a few microseconds); not measured here.
+CUDA_LAUNCH_LATENCY = 5e-6
+
+
+def launch_step_time(bytes_per_param: float, n: float, bandwidth: float, kernels: int = 1,
+                     launch_latency: float = 0.0) -> float:
+    """Seconds per step with a fixed cost per kernel launch: ``kernels * launch_latency + bytes / bandwidth``.
+
+    For small tensors the launches dominate, which is why torch groups tensors (``foreach``) or fuses.
+
+    >>> launch_step_time(28, 1000, 3.35e12, kernels=16, launch_latency=5e-6) * 1e6   # microseconds
+    80.00835820895523
+    """
+    if bandwidth <= 0:
+        raise ValueError(f"Invalid bandwidth: {bandwidth} (must be > 0)")
+    if kernels < 0 or launch_latency < 0:
+        raise ValueError(f"Invalid kernels or launch_latency: {kernels}, {launch_latency} (must be >= 0)")
+    return kernels * launch_latency + step_time_floor(bytes_per_param, n, bandwidth)
+
+
+def launch_crossover(kernels: int, bytes_per_param: float, bandwidth: float, launch_latency: float) -> float:
+    """The number of parameters at which moving the bytes takes as long as launching the kernels.
+
+    >>> round(launch_crossover(16, 28, 3.35e12, 5e-6))   # Adam as 16 kernels on an H100
+    9571429
+    """
+    if bytes_per_param <= 0:
+        raise ValueError(f"Invalid bytes_per_param: {bytes_per_param} (must be > 0)")
+    return kernels * launch_latency * bandwidth / bytes_per_param
+
+
 def roofline_time(flops_per_param: float, bytes_per_param: float, n: float, machine: Machine) -> float:
     """Seconds per step on the roofline: the slower of moving the bytes and doing the flops.
 
@@ -265,6 +297,18 @@ def measure_bandwidth(n: int = 2 ** 24, xp=np, repeats: int = 5) -> float:
         a += b
 
     return 12 * n / time_call(lambda *_: add(), a, b, repeats=repeats)
+
+
+def measure_call_overhead(calls: int = 2000, repeats: int = 7) -> float:
+    """Seconds per ``a += b`` on one-element float32 arrays: the fixed cost of a NumPy call, the CPU's
+    analogue of a kernel launch (the bytes are negligible)."""
+    a, b = np.ones(1, dtype=np.float32), np.ones(1, dtype=np.float32)
+
+    def many():
+        for _ in range(calls):
+            np.add(a, b, out=a)
+
+    return time_call(many, repeats=repeats) / calls
 
 
 def fused_adam_kernel():

@@ -3,7 +3,7 @@
 It is notebook 06's race widget plus a scheduler dropdown, served by Voila as an app with
 no code cells, for a projector: pick a test function, the optimizers, a scheduler, move
 the lr slider and watch them race.  Every optimizer starts at the lr that notebook 06's race
-gives it: both tune with :func:`course.classroom.tuning.race_lr` (the grid
+gives it: both tune with :func:`course.classroom.race.tune` on the race's tuning starts (the grid
 :data:`~course.classroom.tuning.GRID`, 1e-4 to 10, and :data:`~course.classroom.tuning.STEPS` steps).
 """
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import ipywidgets as W
 
 from ..optim import lr_scheduler
+from . import race as race_protocol
 from . import tuning
 from .widgets.optimizer_explorer import Explorer, race
 
@@ -45,7 +46,7 @@ def playground(landscape: str = "rosenbrock", steps: int = tuning.STEPS, schedul
     """
     if scheduler not in SCHEDULERS:
         raise ValueError(f"unknown scheduler {scheduler!r}: choose from {list(SCHEDULERS)}")
-    w = race(landscape=landscape, steps=steps, lrs=tuning.GRID)
+    w = race(landscape=landscape, steps=steps, lrs=tuning.GRID, tune_on=race_protocol.tune_starts)
     dropdown = W.Dropdown(options=list(SCHEDULERS), value=scheduler, description="scheduler")
 
     def choose(*_):

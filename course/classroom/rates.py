@@ -27,6 +27,14 @@ Polyak's heavy ball :math:`\theta_{t+1} = \theta_t - \gamma\nabla f + \beta(\the
     \beta^* = \Big(\frac{\sqrt\kappa - 1}{\sqrt\kappa + 1}\Big)^2, \qquad
     \text{rate} = \sqrt{\beta^*} = \frac{\sqrt\kappa - 1}{\sqrt\kappa + 1}.
 
+*Nesterov momentum in torch's convention* (``SGD(momentum=beta, nesterov=True)``): along
+:math:`h` the error obeys :math:`\lambda^2 - (1 + \beta)(1 - \gamma h)\lambda + \beta(1 - \gamma h) = 0`.
+Its best constant pair on :math:`[\mu, L]` is :math:`\gamma = 4/(3L + \mu)`,
+:math:`\beta = (\sqrt{3\kappa+1} - 2)/(\sqrt{3\kappa+1} + 2)`, rate :math:`1 - 2/\sqrt{3\kappa + 1}`
+(Lessard, Recht and Packard 2016).  No method whose iterates stay in the span of the past
+gradients beats :math:`(\sqrt\kappa - 1)/(\sqrt\kappa + 1)` on the worst quadratic of a large enough
+dimension (Nesterov 1983, 2004): :func:`lower_bound_rate`.
+
 Polyak, "Some methods of speeding up the convergence of iteration methods" (1964);
 Goh, "Why Momentum Really Works", Distill (2017).
 """
@@ -38,7 +46,7 @@ from typing import NamedTuple
 import numpy as np
 
 __all__ = ["gd_rate", "optimal_gd", "momentum_rate", "optimal_momentum", "MomentumOptimum",
-           "measured_rate"]
+           "measured_rate", "nesterov_rate", "optimal_nesterov", "lower_bound_rate"]
 
 
 def _eigs(eigenvalues):
@@ -115,6 +123,54 @@ def optimal_momentum(L: float, mu: float) -> MomentumOptimum:
     sL, smu = math.sqrt(L), math.sqrt(mu)
     rate = (sL - smu) / (sL + smu)  # (sqrt(kappa) - 1) / (sqrt(kappa) + 1)
     return MomentumOptimum(lr=(2.0 / (sL + smu)) ** 2, momentum=rate * rate, rate=rate)
+
+
+def nesterov_rate(lr, momentum, eigenvalues):
+    r"""Rate of torch-style Nesterov momentum: the largest root in size of
+    :math:`\lambda^2 - (1 + \beta)(1 - \gamma h)\lambda + \beta(1 - \gamma h)`, over the eigenvalues.
+
+    ``lr`` and ``momentum`` broadcast, as in :func:`momentum_rate`.
+
+    Example:
+        >>> round(nesterov_rate(1.0, 0.0, [1.0, 0.1]), 12)     # no momentum: GD's rate
+        0.9
+        >>> round(nesterov_rate(1.0, 0.9, [1.0]), 12)           # lr h = 1: both roots 0
+        0.0
+    """
+    h = _eigs(eigenvalues)
+    lr = np.asarray(lr, dtype=float)[..., None]
+    beta = np.asarray(momentum, dtype=float)[..., None]
+    c = 1.0 - lr * h
+    trace = (1.0 + beta) * c
+    disc = np.sqrt((trace * trace - 4.0 * beta * c).astype(complex))
+    rho = np.maximum(np.abs(trace + disc), np.abs(trace - disc)) / 2.0
+    out = np.max(rho, axis=-1)
+    return float(out) if out.ndim == 0 else out
+
+
+def optimal_nesterov(L: float, mu: float) -> MomentumOptimum:
+    r"""The best constant ``(lr, momentum)`` of torch-style Nesterov on eigenvalues in ``[mu, L]``,
+    and its rate :math:`1 - 2/\sqrt{3\kappa + 1}` (Lessard, Recht and Packard 2016).
+
+    Example:
+        >>> opt = optimal_nesterov(1.0, 0.01)            # kappa = 100
+        >>> round(opt.lr, 6), round(opt.momentum, 6), round(opt.rate, 6)
+        (1.328904, 0.793275, 0.884722)
+    """
+    L, mu = _check_L_mu(L, mu)
+    s = math.sqrt(3.0 * L / mu + 1.0)
+    return MomentumOptimum(lr=4.0 / (3.0 * L + mu), momentum=(s - 2.0) / (s + 2.0), rate=1.0 - 2.0 / s)
+
+
+def lower_bound_rate(L: float, mu: float) -> float:
+    r""":math:`(\sqrt\kappa - 1)/(\sqrt\kappa + 1)`: no first-order method beats it on the worst quadratic.
+
+    Example:
+        >>> round(lower_bound_rate(1.0, 0.01), 6)
+        0.818182
+    """
+    L, mu = _check_L_mu(L, mu)
+    return (math.sqrt(L) - math.sqrt(mu)) / (math.sqrt(L) + math.sqrt(mu))
 
 
 def _check_L_mu(L, mu):

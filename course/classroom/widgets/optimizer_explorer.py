@@ -660,7 +660,8 @@ RACE_LANDSCAPES = ("rosenbrock", "beale", "himmelblau", "saddle", "rastrigin", "
 
 
 def race(optimizers=None, landscape="rosenbrock", landscapes=RACE_LANDSCAPES, steps: int = 150, lrs=None,
-         lr_factor: float = 1.0, show=("SGD", "Momentum", "RMSprop", "Adam", "RAdam", "Lion")) -> Explorer:
+         lr_factor: float = 1.0, show=("SGD", "Momentum", "RMSprop", "Adam", "RAdam", "Lion"),
+         tune_on=None) -> Explorer:
     """06: every optimizer on one test function, each at its own tuned lr.
 
     Each lr comes from :func:`course.classroom.trajectory.tune_lr` over ``lrs`` (default: 9 values
@@ -669,6 +670,10 @@ def race(optimizers=None, landscape="rosenbrock", landscapes=RACE_LANDSCAPES, st
     ``lr_factor`` slider that multiplies every tuned lr (1 = tuned: how sensitive is each
     optimizer?).  The legend gives each lr used; ``w.tuned`` holds the tuned ones:
     ``(label, landscape name) -> lr``.
+
+    ``tune_on``: None (tune from the default start, as above), or a function ``landscape ->
+    start points``, e.g. :func:`course.classroom.race.tune_starts`: then each lr is
+    :func:`course.classroom.race.tune` over those starts, notebook 06's protocol.
     """
     optimizers = dict(RACE_OPTIMIZERS if optimizers is None else _normalize_optimizers(optimizers))
     grid = np.logspace(-4, 0, 9) if lrs is None else lrs
@@ -678,7 +683,11 @@ def race(optimizers=None, landscape="rosenbrock", landscapes=RACE_LANDSCAPES, st
         key = (label, land.name)
         if key not in cache:
             _, own = explorer_specs[label]
-            cache[key] = tune_lr(spec, land, lrs=grid, steps=steps, autograd=False, **own)
+            if tune_on is None:
+                cache[key] = tune_lr(spec, land, lrs=grid, steps=steps, autograd=False, **own)
+            else:
+                from .. import race as protocol   # here: this function is also called race
+                cache[key] = protocol.tune((spec, own), land, tune_on(land), lrs=grid, steps=steps)
         return cache[key]
 
     explorer_specs = _normalize_optimizers(optimizers)

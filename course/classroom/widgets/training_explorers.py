@@ -278,49 +278,87 @@ def finder_explorer(beta: float = 0.98, start_lr: float = 1e-5, end_lr: float = 
 
 
 # ------------------------------------------------------------- 11 traffic
-def traffic_explorer(log10_n: float = 7.0, itemsize: int = 4) -> Panel:
-    """Predicted time per Adam step against the number of parameters, at the bandwidth floor.
+def _traffic_kernels() -> dict:
+    """Kernels per Adam step of each form: one per pass of the traced step, one for the fused kernel."""
+    return {"expressions": memory_traffic.trace(memory_traffic.adam_expressions).passes,
+            "in place": memory_traffic.trace(memory_traffic.adam_inplace).passes, "fused kernel": 1}
 
-    Lines: the expression form, the in-place form and one fused kernel, on one CPU core
-    and on an H100 (bytes moved / bandwidth, see :mod:`course.classroom.memory_traffic`).  The slider moves a
-    marker and prints bytes and times for that size.
+
+def traffic_explorer(log10_n: float = 7.0, launch_us: float = 5.0, itemsize: int = 4) -> Panel:
+    """Predicted time per Adam step against the number of parameters: launches plus bytes.
+
+    Lines: the expression form, the in-place form and one fused kernel, on one CPU core (bytes /
+    bandwidth) and on an H100, where each kernel also costs ``launch_us`` microseconds to launch
+    (``kernels * launch + bytes / bandwidth``, :func:`course.classroom.memory_traffic.launch_step_time`;
+    about 5 us is a typical published figure for a CUDA launch, not a measurement).  Open circles mark,
+    for each H100 form, the size at which moving the bytes takes as long as the launches
+    (:func:`~course.classroom.memory_traffic.launch_crossover`): below it the launches set the time.
+    The ``log10_n`` slider moves a marker and prints bytes and times for that size.
     """
     forms = memory_traffic.adam_traffic(itemsize)
+    kernels = _traffic_kernels()
     machines = {"cpu": memory_traffic.MACHINES["cpu"], "h100": memory_traffic.MACHINES["h100"]}
     controls = {"log10_n": W.FloatSlider(value=log10_n, min=3, max=9, step=0.25, description="log10(parameters)",
-                                         readout_format=".2f", style=_style())}
-    fig = Figure(figsize=(7.5, 4), layout="constrained")
+                                         readout_format=".2f", style=_style()),
+                "launch_us": W.FloatSlider(value=launch_us, min=0, max=20, step=0.5,
+                                           description="GPU launch (µs per kernel)", readout_format=".1f",
+                                           style=_style())}
+    fig = Figure(figsize=(9, 5.6), layout="constrained")
     ax = fig.subplots()
     ns = np.logspace(3, 9, 61)
     lines = {}
-    for m_i, (mkey, machine) in enumerate(machines.items()):
-        for f_i, (form, bpp) in enumerate(forms.items()):
-            t = [memory_traffic.step_time_floor(bpp, n, machine.bandwidth) * 1e3 for n in ns]
-            lines[f"{mkey}:{form}"], = ax.plot(ns, t, color=f"C{f_i}", ls="-" if m_i == 0 else "--",
-                                               label=f"{form}, {machine.short}")
+
+    def times(mkey, form, n, launch):
+        bpp, bw = forms[form], machines[mkey].bandwidth
+        if mkey == "cpu":
+            return memory_traffic.step_time_floor(bpp, n, bw) * 1e3
+        return memory_traffic.launch_step_time(bpp, n, bw, kernels=kernels[form], launch_latency=launch) * 1e3
+
+    for m_i, mkey in enumerate(machines):
+        for f_i, form in enumerate(forms):
+            label = f"{form}, {machines[mkey].short}" + (f" ({kernels[form]} launch{'es' if kernels[form] > 1 else ''})"
+                                                         if mkey == "h100" else "")
+            lines[f"{mkey}:{form}"], = ax.plot(ns, [times(mkey, form, n, launch_us * 1e-6) for n in ns],
+                                               color=f"C{f_i}", ls="-" if m_i == 0 else "--", lw=2, label=label)
+    lines["crossover"], = ax.plot([], [], "o", mfc="none", mec="k", ms=9, mew=1.5,
+                                  label="H100: bytes take as long as launches")
     lines["marker"], = ax.plot([], [], "ko", ms=5)
     lines["size"] = ax.axvline(10 ** log10_n, color="0.4", lw=1)
-    ax.set(xscale="log", yscale="log", xlabel="parameters", ylabel="ms per Adam step (bandwidth floor)")
+    ax.set(xscale="log", yscale="log", xlabel="parameters", ylabel="ms per Adam step", ylim=(3e-4, 1e4),
+           xlim=(1e3, 1e9))
+    ax.xaxis.label.set_fontsize(14)
+    ax.yaxis.label.set_fontsize(14)
+    ax.tick_params(labelsize=12)
     ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=7, loc="upper left")
-    title = ax.set_title("", fontsize=9)
+    ax.legend(fontsize=11, loc="upper left")
+    title = ax.set_title("", fontsize=12)
+    dynamic = [lines["marker"], lines["size"], lines["crossover"], title] + [lines[f"h100:{f}"] for f in forms]
 
-    def redraw(panel, log10_n):
-        n = 10 ** log10_n
+    def redraw(panel, log10_n, launch_us):
+        n, launch = 10 ** log10_n, launch_us * 1e-6
+        for form in forms:
+            lines[f"h100:{form}"].set_ydata([times("h100", form, m, launch) for m in ns])
+        cross = {form: memory_traffic.launch_crossover(kernels[form], forms[form], machines["h100"].bandwidth, launch)
+                 for form in forms}
+        shown = [form for form in forms if 1e3 <= cross[form] <= 1e9]
+        lines["crossover"].set_data([cross[f] for f in shown], [times("h100", f, cross[f], launch) for f in shown])
         xs, ys = [], []
-        for mkey, machine in machines.items():
-            for form, bpp in forms.items():
+        for mkey in machines:
+            for form in forms:
                 xs.append(n)
-                ys.append(memory_traffic.step_time_floor(bpp, n, machine.bandwidth) * 1e3)
+                ys.append(times(mkey, form, n, launch))
         lines["marker"].set_data(xs, ys)
         lines["size"].set_xdata([n, n])
         fused = forms["fused kernel"]
         panel.text = (f"n = {n:.3g}: fused Adam moves {fused * n / 1e6:.1f} MB, "
-                      f"{memory_traffic.step_time_floor(fused, n, machines['cpu'].bandwidth) * 1e3:.3g} ms on one CPU core, "
-                      f"{memory_traffic.step_time_floor(fused, n, machines['h100'].bandwidth) * 1e3:.3g} ms on an H100")
-        title.set_text(panel.text)
+                      f"{times('cpu', 'fused kernel', n, launch):.3g} ms on one CPU core, "
+                      f"{times('h100', 'fused kernel', n, launch):.3g} ms on an H100")
+        title.set_text(panel.text + (f"\nlaunches of {launch_us:g} µs set the H100 time below "
+                                     f"{cross['fused kernel']:.1g} (fused), {cross['expressions']:.1g} (expressions)"
+                                     if launch > 0 else "\nno launch cost: bytes alone set the time"))
+        return False  # fixed axes: only the lines move
 
-    panel = Panel(controls, fig, redraw, [lines["marker"], lines["size"], title])
+    panel = Panel(controls, fig, redraw, dynamic)
     panel.axes, panel.lines = {"time": ax}, lines
     panel.update()
     return panel
