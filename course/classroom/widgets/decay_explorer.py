@@ -31,6 +31,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 
 from .. import plots
@@ -149,8 +150,9 @@ def decay_explorer(weight_decay: float = 0.5, lr: float = 0.05) -> Panel:
 
     steps = np.arange(STEPS + 1)
     for label, color in colors.items():
-        for i, (name, style) in enumerate((("steep", "-"), ("flat", "--"))):
-            lines[f"{label} {name}"], = ax_kept.plot([], [], style, color=color, lw=2.2,
+        dark = tuple(0.55 * c for c in to_rgb(color))  # AdamW's two curves coincide: the flat one darker, on top
+        for i, (name, style, shade, z) in enumerate((("steep", "-", color, 2), ("flat", "--", dark, 3))):
+            lines[f"{label} {name}"], = ax_kept.plot([], [], style, color=shade, lw=2.2, zorder=z,
                                                      label=f"{label}: {name} w{'₁₂'[i]}")
     lines["l2 steep"] = ax_kept.axhline(np.nan, color="black", lw=1.2, ls=":", label="targets of Adam + L2")
     lines["l2 flat"] = ax_kept.axhline(np.nan, color="black", lw=1.2, ls=":")
